@@ -1,0 +1,1 @@
+"""Workbooks: reporting templates, importers and roll-up exports. Never imports Qt."""

@@ -1,0 +1,254 @@
+"""Numbered schema migrations of the PlanDesk database; never edit one after release."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+#: ``PRAGMA application_id`` of every PlanDesk database ("PlDk").
+APPLICATION_ID = 0x506C446B
+
+MIGRATION_SET = "plandesk"
+
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    """The plan data model: plans, units, outline, indicators, values, workflow, users, audit."""
+    db.executescript(_SCHEMA_0001)
+
+
+def migration_names() -> list[str]:
+    """Names of every migration this PlanDesk knows, in order."""
+    return [m.name for m in migrations._migrations]
+
+
+_SCHEMA_0001 = """
+CREATE TABLE setting (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE org_unit (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    short_name TEXT NOT NULL DEFAULT '',
+    unit_type TEXT NOT NULL CHECK (unit_type IN (
+        'city', 'district_bureau', 'division', 'station', 'township',
+        'outside_department', 'county')),
+    parent_id INTEGER REFERENCES org_unit(id) ON DELETE RESTRICT,
+    sort_order INTEGER NOT NULL DEFAULT 0,
+    opened_on TEXT,
+    closed_on TEXT,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX org_unit_parent ON org_unit(parent_id);
+
+-- A station (所) serves one or more townships/streets (镇街); they are distinct units.
+CREATE TABLE station_township (
+    station_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE CASCADE,
+    township_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE CASCADE,
+    PRIMARY KEY (station_id, township_id)
+);
+
+CREATE TABLE plan (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    short_title TEXT NOT NULL DEFAULT '',
+    issuer TEXT NOT NULL DEFAULT '',
+    doc_number TEXT NOT NULL DEFAULT '',
+    issued_on TEXT,
+    published_on TEXT,
+    level TEXT NOT NULL DEFAULT 'district' CHECK (level IN ('city', 'district', 'county')),
+    kind TEXT NOT NULL DEFAULT 'main' CHECK (kind IN ('main', 'special')),
+    start_year INTEGER NOT NULL,
+    end_year INTEGER NOT NULL,
+    baseline_year INTEGER NOT NULL,
+    owner_unit_id INTEGER REFERENCES org_unit(id),
+    source_name TEXT NOT NULL DEFAULT '',
+    is_demo INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+    CHECK (start_year <= end_year AND baseline_year < start_year)
+);
+
+CREATE TABLE plan_item (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+    parent_id INTEGER REFERENCES plan_item(id) ON DELETE CASCADE,
+    sort_order INTEGER NOT NULL,
+    item_type TEXT NOT NULL CHECK (item_type IN (
+        'chapter', 'section', 'heading', 'subheading', 'point',
+        'task', 'box', 'box_item', 'paragraph')),
+    level INTEGER NOT NULL,
+    marker TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    source_line INTEGER,
+    source_text TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX plan_item_plan ON plan_item(plan_id, parent_id, sort_order);
+
+CREATE TABLE assignment (
+    id INTEGER PRIMARY KEY,
+    plan_item_id INTEGER NOT NULL REFERENCES plan_item(id) ON DELETE CASCADE,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE RESTRICT,
+    role TEXT NOT NULL CHECK (role IN ('lead', 'cooperate')),
+    deadline TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    UNIQUE (plan_item_id, org_unit_id)
+);
+
+CREATE TABLE assignment_milestone (
+    assignment_id INTEGER NOT NULL REFERENCES assignment(id) ON DELETE CASCADE,
+    year INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    PRIMARY KEY (assignment_id, year)
+);
+
+CREATE TABLE data_element (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    value_type TEXT NOT NULL CHECK (value_type IN (
+        'integer', 'number', 'percentage', 'text', 'boolean')),
+    aggregation TEXT NOT NULL CHECK (aggregation IN (
+        'sum', 'average', 'last', 'min', 'max', 'none')),
+    -- 'station': reported by each station; 'district': entered once at district level
+    entry_level TEXT NOT NULL DEFAULT 'station' CHECK (entry_level IN ('station', 'district')),
+    unit TEXT NOT NULL DEFAULT '',
+    unit_scale REAL NOT NULL DEFAULT 1,
+    description TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE indicator (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+    code TEXT NOT NULL,
+    seq_printed TEXT NOT NULL DEFAULT '',
+    sort_order INTEGER NOT NULL,
+    name_printed TEXT NOT NULL,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL DEFAULT '',
+    attribute TEXT NOT NULL CHECK (attribute IN ('binding', 'expected')),
+    unit_printed TEXT NOT NULL DEFAULT '',
+    unit_canonical TEXT NOT NULL DEFAULT '',
+    unit_scale REAL NOT NULL DEFAULT 1,
+    direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),
+    time_semantics TEXT NOT NULL CHECK (time_semantics IN (
+        'stock', 'flow', 'cumulative', 'average', 'growth')),
+    numerator_id INTEGER REFERENCES data_element(id),
+    denominator_id INTEGER REFERENCES data_element(id),
+    factor REAL NOT NULL DEFAULT 1,
+    baseline_text TEXT NOT NULL DEFAULT '',
+    baseline_comparator TEXT,
+    baseline_value REAL,
+    baseline_upper REAL,
+    baseline_kind TEXT NOT NULL DEFAULT 'placeholder',
+    target_text TEXT NOT NULL DEFAULT '',
+    target_comparator TEXT,
+    target_value REAL,
+    target_upper REAL,
+    target_kind TEXT NOT NULL DEFAULT 'placeholder',
+    source_line INTEGER,
+    source_text TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    UNIQUE (plan_id, code),
+    CHECK (denominator_id IS NULL OR numerator_id IS NOT NULL)
+);
+
+CREATE TABLE indicator_annual_target (
+    indicator_id INTEGER NOT NULL REFERENCES indicator(id) ON DELETE CASCADE,
+    year INTEGER NOT NULL,
+    target_text TEXT NOT NULL,
+    comparator TEXT,
+    value REAL,
+    upper REAL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (indicator_id, year)
+);
+
+-- Reported figures: element x unit x period. Period ids follow DHIS2 (2024, 2024S1, 2024Q3, 202408).
+CREATE TABLE data_value (
+    period TEXT NOT NULL,
+    element_id INTEGER NOT NULL REFERENCES data_element(id) ON DELETE RESTRICT,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE RESTRICT,
+    value REAL,
+    text_value TEXT,
+    comment TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT 'entry' CHECK (source IN ('entry', 'workbook', 'import', 'demo')),
+    import_id INTEGER,
+    updated_by INTEGER,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+    PRIMARY KEY (period, element_id, org_unit_id)
+) WITHOUT ROWID;
+CREATE INDEX data_value_unit ON data_value(org_unit_id, period);
+
+CREATE TABLE submission (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE RESTRICT,
+    period TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN (
+        'draft', 'submitted', 'returned', 'approved')),
+    reason TEXT NOT NULL DEFAULT '',
+    submitted_at TEXT,
+    submitted_by INTEGER,
+    reviewed_at TEXT,
+    reviewed_by INTEGER,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+    UNIQUE (plan_id, org_unit_id, period)
+);
+
+CREATE TABLE task_progress (
+    id INTEGER PRIMARY KEY,
+    plan_item_id INTEGER NOT NULL REFERENCES plan_item(id) ON DELETE CASCADE,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE RESTRICT,
+    period TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'not_started' CHECK (status IN (
+        'not_started', 'in_progress', 'completed', 'delayed')),
+    percent REAL CHECK (percent IS NULL OR (percent >= 0 AND percent <= 100)),
+    progress_text TEXT NOT NULL DEFAULT '',
+    problems_text TEXT NOT NULL DEFAULT '',
+    next_steps_text TEXT NOT NULL DEFAULT '',
+    updated_by INTEGER,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+    UNIQUE (plan_item_id, org_unit_id, period)
+);
+
+CREATE TABLE app_user (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL CHECK (role IN ('admin', 'reviewer', 'clerk', 'viewer')),
+    org_unit_id INTEGER REFERENCES org_unit(id),
+    password_hash TEXT NOT NULL,
+    password_salt TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now'))
+);
+
+-- Append-only: every change, chained by hash so that edits made outside PlanDesk show.
+CREATE TABLE audit_event (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user_id INTEGER,
+    username TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL DEFAULT '',
+    old_value TEXT,
+    new_value TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;
+CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;
+"""

@@ -1,0 +1,40 @@
+"""What every page needs: the open database, its file, the current plan, and change signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from sqlite_utils import Database
+
+from desktop.models.plans import Plan, list_plans
+
+
+class AppContext(QObject):
+    """Holds the open database and the plan being worked on; pages listen to its signals."""
+
+    plan_changed = Signal()
+    data_changed = Signal()
+
+    def __init__(self, db: Database, path: Path | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.path = path
+        self.plans: list[Plan] = []
+        self.plan: Plan | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the plans (after an import or demo build) and keep the current one."""
+        current = self.plan.id if self.plan else None
+        self.plans = list_plans(self.db)
+        self.plan = next((p for p in self.plans if p.id == current),
+                         self.plans[0] if self.plans else None)
+        self.data_changed.emit()
+        self.plan_changed.emit()
+
+    def select_plan(self, plan_id: int) -> None:
+        plan = next((p for p in self.plans if p.id == plan_id), None)
+        if plan is not None and plan != self.plan:
+            self.plan = plan
+            self.plan_changed.emit()

@@ -1,0 +1,245 @@
+"""The main window: navigation between pages, menus, the plan selector and the status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from desktop import APP_TITLE, __version__
+from desktop.models.demo import build_demo
+from desktop.models.store import backup_database, open_database, schema_version
+from desktop.views.context import AppContext
+from desktop.views.feedback import show_error
+from desktop.views.pages.indicators import IndicatorsPage
+from desktop.views.pages.overview import OverviewPage
+from desktop.views.pages.placeholder import PlaceholderPage
+from desktop.views.pages.tasks import TasksPage
+from desktop.views.pages.units import UnitsPage
+from desktop.views.worker import JobWorker, writer_pool
+
+#: Pages not built yet and what they will do.
+PLANNED_PAGES: tuple[tuple[str, str], ...] = (
+    ("填报", "所填报员按期间录入本所数据项和任务进展，粘贴 Excel 数据、上传支撑材料、暂存草稿并报送。"),
+    ("审核", "区局审核员查看各所报送情况，退回（须写明理由）、通过并锁定，查看修改前后的差异。"),
+    ("汇总", "按数据项的汇总方式和指标的时间口径汇总全区数值，比率按分子分母之和重新计算，判断进度类别并预警。"),
+    ("考核", "制定年度考核方案，各所自评、区局复评，计算总分、等次和排名，生成通报。"),
+    ("报表", "一键生成年度监测评估报告、考核评分表、中期和总结评估报告、任务台账 PDF。"),
+    ("设置", "管理用户和角色、数据文件夹、自动备份和本机角色（区局 / 所 / 市局）。"),
+)
+
+
+class MainWindow(QMainWindow):
+    """Left navigation, a stack of pages, and menus that reach every page by keyboard."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(f"PlanDesk {APP_TITLE}")
+        self._worker: JobWorker | None = None
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(150)
+        self.pages = QStackedWidget()
+        built: list[QWidget] = [
+            OverviewPage(context, self.load_demo),
+            IndicatorsPage(context),
+            TasksPage(context),
+            UnitsPage(context),
+        ]
+        planned = [PlaceholderPage(title, purpose) for title, purpose in PLANNED_PAGES]
+        for page in (*built, *planned):
+            title = str(getattr(page, "title", ""))
+            self.pages.addWidget(page)
+            QListWidgetItem(title, self.nav)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self.plan_box = QComboBox()
+        self.plan_box.setMinimumWidth(420)
+        self.plan_box.currentIndexChanged.connect(self._on_plan_box_changed)
+        toolbar = QToolBar("规划")
+        toolbar.setObjectName("planToolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(" 当前规划："))
+        toolbar.addWidget(self.plan_box)
+        self.addToolBar(toolbar)
+
+        self._build_menus()
+        self.db_label = QLabel()
+        self.statusBar().addPermanentWidget(self.db_label)
+        context.plan_changed.connect(self._on_plan_changed)
+        self._on_plan_changed()
+        self.nav.setCurrentRow(0)
+        self._restore_geometry()
+
+    # pages -------------------------------------------------------------
+    def page_titles(self) -> list[str]:
+        return [self.nav.item(i).text() for i in range(self.nav.count())]
+
+    def show_page(self, title: str) -> QWidget:
+        row = self.page_titles().index(title)
+        self.nav.setCurrentRow(row)
+        page = self.pages.widget(row)
+        assert page is not None
+        return page
+
+    # menus -------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        self._action(file_menu, "打开数据库(&O)…", QKeySequence.StandardKey.Open,
+                     self.open_database_dialog)
+        self._action(file_menu, "备份数据库(&B)…", "Ctrl+Shift+B", self.backup_dialog)
+        file_menu.addSeparator()
+        self._action(file_menu, "退出(&X)", QKeySequence.StandardKey.Quit, self.close)
+
+        view_menu = self.menuBar().addMenu("视图(&V)")
+        for row, title in enumerate(self.page_titles()):
+            key = f"Ctrl+{(row + 1) % 10}"
+            self._action(view_menu, title, key,
+                         lambda _checked=False, r=row: self.nav.setCurrentRow(r))
+
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        self._action(help_menu, "关于 PlanDesk(&A)", "F1", self.show_about)
+        self._action(help_menu, "关于 Qt", None, lambda: QMessageBox.aboutQt(self))
+
+    def _action(self, menu: object, text: str, shortcut: object, slot: object) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))  # type: ignore[call-overload]
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def show_about(self) -> None:
+        path = self.context.path
+        QMessageBox.about(
+            self, "关于 PlanDesk",
+            f"<h3>PlanDesk {APP_TITLE}</h3><p>版本 {__version__}</p>"
+            "<p>面向区县市场监管局和市场监管所的离线规划实施监测评估工具："
+            "规划任务与指标、填报审核、汇总评估、考核和报告。</p>"
+            f"<p>数据库：{path if path else '内存'}</p>")
+
+    # plan selector and status -----------------------------------------
+    def _on_plan_changed(self) -> None:
+        self.plan_box.blockSignals(True)
+        self.plan_box.clear()
+        for plan in self.context.plans:
+            label = plan.short_title or plan.title
+            self.plan_box.addItem(f"{label}（{plan.period_label}）", plan.id)
+        if self.context.plan is not None:
+            self.plan_box.setCurrentIndex(self.plan_box.findData(self.context.plan.id))
+        else:
+            self.plan_box.addItem("（尚无规划）", None)
+        self.plan_box.blockSignals(False)
+        demo = " · 演示数据" if self.context.plan and self.context.plan.is_demo else ""
+        self.db_label.setText(f"数据库：{self.context.path}（结构版本 "
+                              f"{schema_version(self.context.db)}）{demo}")
+
+    def _on_plan_box_changed(self, index: int) -> None:
+        plan_id = self.plan_box.itemData(index)
+        if plan_id is not None:
+            self.context.select_plan(plan_id)
+
+    # actions -----------------------------------------------------------
+    def open_database_dialog(self) -> None:
+        start = str(self.context.path.parent) if self.context.path else ""
+        name, _ = QFileDialog.getOpenFileName(self, "打开数据库", start,
+                                              "PlanDesk 数据库 (*.db *.sqlite);;所有文件 (*)")
+        if name:
+            self.switch_database(Path(name))
+
+    def switch_database(self, path: Path) -> bool:
+        """Open another database; on a known error the current one stays open."""
+        try:
+            db = open_database(path)
+        except Exception as exc:
+            show_error(self, exc, "无法打开数据库")
+            return False
+        self.context.db.close()
+        self.context.db = db
+        self.context.path = path
+        QSettings().setValue("database/last", str(path))
+        self.context.reload()
+        return True
+
+    def backup_dialog(self) -> None:
+        if self.context.path is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "备份数据库", str(self.context.path.with_suffix(".backup.db")),
+            "PlanDesk 数据库 (*.db)")
+        if not name:
+            return
+        try:
+            written = backup_database(self.context.path, reason="manual", dest=Path(name))
+        except Exception as exc:
+            show_error(self, exc, "备份未完成")
+            return
+        self.statusBar().showMessage(f"已备份到 {written}", 8000)
+
+    def load_demo(self) -> None:
+        """Build the demo plan in the open (empty) database, off the UI thread."""
+        path = self.context.path
+        if path is None:
+            return
+
+        def job():  # type: ignore[no-untyped-def]
+            db = open_database(path)
+            try:
+                return (yield from build_demo(db))
+            finally:
+                db.close()
+
+        dialog = QProgressDialog("正在建立演示数据…", "取消", 0, 0, self)
+        dialog.setWindowTitle("载入演示数据")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        worker = JobWorker(job)
+        worker.signals.progress.connect(
+            lambda done, total, label: (dialog.setMaximum(total), dialog.setValue(done),
+                                        dialog.setLabelText(label)))
+        worker.signals.finished.connect(lambda _result: (dialog.reset(), self.context.reload()))
+        worker.signals.failed.connect(lambda exc: (dialog.reset(), show_error(self, exc)))
+        worker.signals.cancelled.connect(dialog.reset)
+        dialog.canceled.connect(worker.cancel)
+        self._worker = worker
+        writer_pool().start(worker)
+
+    # geometry ----------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            state = settings.value("window/state")
+            if isinstance(state, QByteArray):
+                self.restoreState(state)
+            return
+        self.resize(1280, 720)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        super().closeEvent(event)

@@ -1,0 +1,83 @@
+"""任务: the plan's outline as a read-only tree, with each item's source text."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTextBrowser,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models.plans import ItemType, PlanItem, list_plan_items
+from desktop.views.context import AppContext
+from desktop.views.item_models import PlanItemTreeModel
+
+
+class TasksPage(QWidget):
+    """The outline tree (章/节/一、/专栏/任务) and the full text of the selected item."""
+
+    title = "任务"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.model = PlanItemTreeModel(self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.summary = QLabel()
+        self.detail = QTextBrowser()
+        splitter = QSplitter()
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        top = QHBoxLayout()
+        top.addWidget(self.summary)
+        top.addStretch(1)
+        top.addWidget(QLabel("只读：分解任务、指定牵头和配合单位的功能将在后续版本提供。"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(top)
+        layout.addWidget(splitter)
+        self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
+        context.plan_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        plan = self.context.plan
+        items = list_plan_items(self.context.db, plan.id) if plan else []
+        self.model.set_objects(items)
+        tasks = sum(1 for i in items if i.item_type is ItemType.TASK)
+        boxes = sum(1 for i in items if i.item_type is ItemType.BOX)
+        self.summary.setText(f"共 {len(items)} 个条目，其中任务 {tasks} 项、专栏 {boxes} 个"
+                             if items else "当前规划还没有大纲。")
+        # Open the chapters and sections so that the task structure shows at once.
+        for row in range(self.model.rowCount()):
+            chapter = self.model.index(row, 0)
+            if self.model.rowCount(chapter) and any(
+                i.item_type is ItemType.TASK for i in items
+            ):
+                self.tree.expand(chapter)
+        self.detail.setHtml("<p style='color:#666'>选择一个条目查看原文。</p>")
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item: PlanItem | None = self.model.object_at(current)
+        if item is None:
+            return
+        body = (item.body or item.source_text).replace("\n", "<br>")
+        self.detail.setHtml(
+            f"<h3>{item.marker} {item.title}</h3><p>类型：{item.item_type.label}；"
+            f"原文第 {item.source_line} 行</p><p>{body}</p>")

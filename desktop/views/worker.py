@@ -1,0 +1,72 @@
+"""Run a generator job off the UI thread and relay progress, result, error and cancel."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from desktop.models.progress import Progress
+
+log = logging.getLogger(__name__)
+
+JobFactory = Callable[[], Generator[Progress, None, Any]]
+
+
+class WorkerSignals(QObject):
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+
+
+class JobWorker(QRunnable):
+    """Runs ``factory()`` (a generator yielding :class:`Progress`) in a pool thread.
+
+    The factory is called in the worker thread, so a job opens its own database connection
+    there. ``cancel()`` stops the job at its next yield by closing the generator, which runs
+    its ``finally`` blocks and rolls back an open transaction.
+    """
+
+    def __init__(self, factory: JobFactory) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.signals = WorkerSignals()
+        self._factory = factory
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        try:
+            job = self._factory()
+            while True:
+                if self._cancel.is_set():
+                    job.close()
+                    self.signals.cancelled.emit()
+                    return
+                try:
+                    step = next(job)
+                except StopIteration as stop:
+                    self.signals.finished.emit(stop.value)
+                    return
+                self.signals.progress.emit(step.done, step.total, step.label)
+        except Exception as exc:  # relayed to the UI thread, which decides what to show
+            log.exception("job failed")
+            self.signals.failed.emit(exc)
+
+
+_WRITER_POOL: QThreadPool | None = None
+
+
+def writer_pool() -> QThreadPool:
+    """The single-thread pool for jobs that write to the database (one writer at a time)."""
+    global _WRITER_POOL
+    if _WRITER_POOL is None:
+        _WRITER_POOL = QThreadPool()
+        _WRITER_POOL.setMaxThreadCount(1)
+    return _WRITER_POOL
