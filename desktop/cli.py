@@ -75,8 +75,9 @@ def demo(ctx: click.Context) -> None:
     db = _open(ctx)
     summary = run_job(build_demo(db))
     click.echo(
-        f"演示数据已写入 {ctx.obj}：规划条目 {summary.plan_items} 个，指标 {summary.indicators} 项，"
-        f"市场监管所 {summary.stations} 个，演示数值 {summary.values} 条。")
+        f"演示数据已写入 {ctx.obj}：规划条目 {summary.plan_items} 个，"
+        f"指标 {summary.indicators} 项，市场监管所 {summary.stations} 个，"
+        f"演示数值 {summary.values} 条。")
 
 
 @cli.command()
@@ -95,7 +96,8 @@ def info(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"数据库：{ctx.obj}（结构版本 {summary.schema_version}）")
-    click.echo(f"规划 {summary.plans} 个，规划条目 {summary.plan_items} 个（任务 {summary.tasks} 个）")
+    click.echo(f"规划 {summary.plans} 个，规划条目 {summary.plan_items} 个"
+               f"（任务 {summary.tasks} 个）")
     click.echo(f"指标 {summary.indicators} 项，数据项 {summary.data_elements} 个，"
                f"数值 {summary.data_values} 条")
     by_type = "，".join(f"{UNIT_TYPE_LABELS[UnitType(k)]} {v}"
@@ -119,7 +121,8 @@ def check(ctx: click.Context) -> None:
     click.echo("完整性检查：" + ("通过" if not problems else "发现问题"))
     for problem in problems:
         click.echo(f"  {problem}")
-    click.echo("审计记录链：" + ("完好" if not broken else f"第 {broken} 条记录被改动"))
+    click.echo("审计记录链：" + ("完好" if not broken
+                                 else f"第 {', '.join(map(str, broken))} 条记录被改动"))
     if problems or broken:
         sys.exit(1)
 

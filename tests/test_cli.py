@@ -81,7 +81,8 @@ def test_backup_without_destination_goes_to_the_backups_folder(demo_path: Path) 
 def test_demo_into_a_database_with_a_plan_is_refused(demo_path: Path) -> None:
     code, _, err = run("--db", str(demo_path), "demo")
     assert code == 1
-    assert "错误：" in err and "空数据库" in err
+    assert "错误：" in err
+    assert "空数据库" in err
 
 
 def test_a_file_that_is_not_a_database_gets_a_chinese_message_and_stays_unchanged(
@@ -92,7 +93,8 @@ def test_a_file_that_is_not_a_database_gets_a_chinese_message_and_stays_unchange
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     code, _, err = run("--db", str(path), "info")
     assert code == 1
-    assert "不是 PlanDesk 数据库" in err and str(path) in err
+    assert "不是 PlanDesk 数据库" in err
+    assert str(path) in err
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 

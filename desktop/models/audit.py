@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -47,7 +47,7 @@ def record_event(
     """Append an event; call inside the transaction that makes the change it records."""
     row = db.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
     prev_hash = row[0] if row else GENESIS
-    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
     old_json = None if old is None else json.dumps(old, ensure_ascii=False, sort_keys=True)
     new_json = None if new is None else json.dumps(new, ensure_ascii=False, sort_keys=True)
     digest = _digest(prev_hash, at, user_id, username, action, entity, str(entity_id),

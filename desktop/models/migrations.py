@@ -171,7 +171,8 @@ CREATE TABLE indicator_annual_target (
     PRIMARY KEY (indicator_id, year)
 );
 
--- Reported figures: element x unit x period. Period ids follow DHIS2 (2024, 2024S1, 2024Q3, 202408).
+-- Reported figures: element x unit x period.
+-- Period ids follow DHIS2: 2024, 2024S1, 2024Q3, 202408.
 CREATE TABLE data_value (
     period TEXT NOT NULL,
     element_id INTEGER NOT NULL REFERENCES data_element(id) ON DELETE RESTRICT,

@@ -157,7 +157,7 @@ def _check_writable(path: Path) -> None:
 def translate_sqlite_error(exc: sqlite3.Error, path: Path) -> StorageError:
     """Turn a sqlite3 error into a known error with a Chinese message naming the file."""
     text = str(exc).lower()
-    if "disk is full" in text or "disk i/o" in text and "full" in text:
+    if "disk is full" in text or ("disk i/o" in text and "full" in text):
         return DiskFullError(
             f"磁盘空间不足，无法写入“{path}”；本次操作已撤销，数据库保持原样。请清理磁盘后重试。",
             str(exc),

@@ -42,7 +42,8 @@ class User:
 def hash_password(password: str, salt: bytes | None = None) -> tuple[str, str]:
     """Return ``(hash_hex, salt_hex)`` for a password, with a fresh salt unless one is given."""
     salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)  # type: ignore[arg-type]
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT["n"], r=_SCRYPT["r"],
+                            p=_SCRYPT["p"], maxmem=_SCRYPT["maxmem"], dklen=_SCRYPT["dklen"])
     return digest.hex(), salt.hex()
 
 

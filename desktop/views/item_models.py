@@ -75,7 +75,7 @@ class IndicatorTableModel(QAbstractTableModel):
             Column("序号", "seq"), Column("指标名称", "name"), Column("单位", "unit"),
             Column("类别", "category"), Column("属性", "attribute"), Column(base, "baseline"),
             Column(target, "target"), Column("方向", "direction"),
-            Column("时间口径", "time"), Column("计算方式", "formula"), Column("填报层级", "level"),
+            Column("时间口径", "time"), Column("数据来源", "level"),
         ]
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._columns) - 1)
 
@@ -135,9 +135,11 @@ class IndicatorTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if key == "name":
                 return f"原文：{ind.name_printed}"
+            if key == "level":
+                return f"计算方式：{formula_text(ind, self._elements)}"
             if key in ("baseline", "target"):
-                value = ind.baseline if key == "baseline" else ind.target
-                return "原文未填（占位符）" if value.placeholder else f"原文印作“{value.text}”"
+                printed = ind.baseline if key == "baseline" else ind.target
+                return "原文未填（占位符）" if printed.placeholder else f"原文印作“{printed.text}”"
         return None
 
     def _display(self, ind: Indicator, key: str) -> str:
@@ -159,8 +161,6 @@ class IndicatorTableModel(QAbstractTableModel):
             return ind.direction.label
         if key == "time":
             return ind.time_semantics.label
-        if key == "formula":
-            return formula_text(ind, self._elements)
         if key == "level":
             return entry_level_text(ind, self._elements)
         return ""

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
-    QSplitter,
     QStackedWidget,
     QToolBar,
     QWidget,
 )
 
 from desktop import APP_TITLE, __version__
-from desktop.models.demo import build_demo
+from desktop.models.demo import DemoSummary, build_demo
+from desktop.models.progress import Progress
 from desktop.models.store import backup_database, open_database, schema_version
 from desktop.views.context import AppContext
 from desktop.views.feedback import show_error
@@ -31,13 +32,15 @@ from desktop.views.pages.overview import OverviewPage
 from desktop.views.pages.placeholder import PlaceholderPage
 from desktop.views.pages.tasks import TasksPage
 from desktop.views.pages.units import UnitsPage
-from desktop.views.worker import JobWorker, writer_pool
+from desktop.views.worker import JobWorker, start_job
 
 #: Pages not built yet and what they will do.
 PLANNED_PAGES: tuple[tuple[str, str], ...] = (
-    ("填报", "所填报员按期间录入本所数据项和任务进展，粘贴 Excel 数据、上传支撑材料、暂存草稿并报送。"),
+    ("填报", "所填报员按期间录入本所数据项和任务进展，粘贴 Excel 数据、上传支撑材料、"
+             "暂存草稿并报送。"),
     ("审核", "区局审核员查看各所报送情况，退回（须写明理由）、通过并锁定，查看修改前后的差异。"),
-    ("汇总", "按数据项的汇总方式和指标的时间口径汇总全区数值，比率按分子分母之和重新计算，判断进度类别并预警。"),
+    ("汇总", "按数据项的汇总方式和指标的时间口径汇总全区数值，比率按分子分母之和重新计算，"
+             "判断进度类别并预警。"),
     ("考核", "制定年度考核方案，各所自评、区局复评，计算总分、等次和排名，生成通报。"),
     ("报表", "一键生成年度监测评估报告、考核评分表、中期和总结评估报告、任务台账 PDF。"),
     ("设置", "管理用户和角色、数据文件夹、自动备份和本机角色（区局 / 所 / 市局）。"),
@@ -69,12 +72,13 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
             QListWidgetItem(title, self.nav)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        splitter = QSplitter()
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        central = QWidget()
+        row_layout = QHBoxLayout(central)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.setSpacing(0)
+        row_layout.addWidget(self.nav)
+        row_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
 
         self.plan_box = QComboBox()
         self.plan_box.setMinimumWidth(420)
@@ -205,27 +209,16 @@ class MainWindow(QMainWindow):
         if path is None:
             return
 
-        def job():  # type: ignore[no-untyped-def]
+        def job() -> Generator[Progress, None, DemoSummary]:
             db = open_database(path)
             try:
                 return (yield from build_demo(db))
             finally:
                 db.close()
 
-        dialog = QProgressDialog("正在建立演示数据…", "取消", 0, 0, self)
-        dialog.setWindowTitle("载入演示数据")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
-        worker = JobWorker(job)
-        worker.signals.progress.connect(
-            lambda done, total, label: (dialog.setMaximum(total), dialog.setValue(done),
-                                        dialog.setLabelText(label)))
-        worker.signals.finished.connect(lambda _result: (dialog.reset(), self.context.reload()))
-        worker.signals.failed.connect(lambda exc: (dialog.reset(), show_error(self, exc)))
-        worker.signals.cancelled.connect(dialog.reset)
-        dialog.canceled.connect(worker.cancel)
-        self._worker = worker
-        writer_pool().start(worker)
+        self._worker = start_job(
+            self, "载入演示数据", job, lambda _summary: self.context.reload(),
+            lambda exc: show_error(self, exc))
 
     # geometry ----------------------------------------------------------
     def _restore_geometry(self) -> None:

@@ -7,7 +7,8 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop.models.progress import Progress
 
@@ -70,3 +71,40 @@ def writer_pool() -> QThreadPool:
         _WRITER_POOL = QThreadPool()
         _WRITER_POOL.setMaxThreadCount(1)
     return _WRITER_POOL
+
+
+def start_job(
+    parent: QWidget,
+    title: str,
+    factory: JobFactory,
+    on_finished: Callable[[Any], None],
+    on_failed: Callable[[BaseException], None],
+) -> JobWorker:
+    """Run a writing job in the writer pool behind a progress dialog with a cancel button."""
+    dialog = QProgressDialog(f"{title}…", "取消", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+    worker = JobWorker(factory)
+
+    def progress(done: int, total: int, label: str) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(done)
+        if label:
+            dialog.setLabelText(label)
+
+    def finished(result: object) -> None:
+        dialog.reset()
+        on_finished(result)
+
+    def failed(exc: BaseException) -> None:
+        dialog.reset()
+        on_failed(exc)
+
+    worker.signals.progress.connect(progress)
+    worker.signals.finished.connect(finished)
+    worker.signals.failed.connect(failed)
+    worker.signals.cancelled.connect(dialog.reset)
+    dialog.canceled.connect(worker.cancel)
+    writer_pool().start(worker)
+    return worker

@@ -64,7 +64,8 @@ def test_boxes_are_found_and_the_indicator_table_is_kept_as_cells(
     assert table.children == []
     cells = table.body.split("\n")
     assert cells[0] == "序号"
-    assert "一、市场活力" in cells and "万台特种设备死亡人数年平均值(人)" in cells
+    assert "一、市场活力" in cells
+    assert "万台特种设备死亡人数年平均值(人)" in cells
     box7 = boxes[-1]
     assert len(box7.children) == 3
     assert box7.children[2].body.startswith("升级硬件设施")

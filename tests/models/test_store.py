@@ -156,9 +156,14 @@ def test_writing_past_the_size_limit_raises_and_keeps_earlier_data(tmp_path: Pat
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     pages = db.execute("PRAGMA page_count").fetchone()[0]
     db.execute(f"PRAGMA max_page_count = {pages + 2}")
-    with pytest.raises(sqlite3.OperationalError) as info, db.atomic():
-        for n in range(2000):
-            db.execute("INSERT INTO setting VALUES (?, ?)", [f"k{n}", "x" * 500])
+
+    def fill() -> None:
+        with db.atomic():
+            for n in range(2000):
+                db.execute("INSERT INTO setting VALUES (?, ?)", [f"k{n}", "x" * 500])
+
+    with pytest.raises(sqlite3.OperationalError) as info:
+        fill()
     assert isinstance(translate_sqlite_error(info.value, tmp_path / "small.db"), DiskFullError)
     assert db.execute("SELECT count(*) FROM setting").fetchone()[0] == 1
 

@@ -113,6 +113,7 @@ def test_task_tree_shows_the_outline(window: MainWindow) -> None:
     chapter = page.model.index(4, 0)
     assert page.model.rowCount(chapter) == 7
     assert page.tree.isExpanded(chapter)
+    assert not page.tree.isExpanded(page.model.index(0, 0))  # 第一章 holds no tasks
 
 
 def test_unit_tree_shows_stations_with_their_townships(window: MainWindow) -> None:
@@ -171,7 +172,9 @@ def test_opening_a_foreign_file_keeps_the_current_database(
     bad = tmp_path / "notes.db"
     bad.write_text("不是数据库" * 100, encoding="utf-8")
     assert not window.switch_database(bad)
-    assert shown and "不是 PlanDesk 数据库" in shown[0] and str(bad) in shown[0]
+    assert shown
+    assert "不是 PlanDesk 数据库" in shown[0]
+    assert str(bad) in shown[0]
     assert window.context.plan is not None
     assert bad.read_text(encoding="utf-8") == "不是数据库" * 100
 

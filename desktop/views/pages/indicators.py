@@ -67,8 +67,7 @@ class IndicatorsPage(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        header.setStretchLastSection(True)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
 
@@ -80,7 +79,7 @@ class IndicatorsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(filters)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
 
         self.category_box.currentIndexChanged.connect(self._apply_filter)
         self.attribute_box.currentIndexChanged.connect(self._apply_filter)

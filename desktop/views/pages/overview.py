@@ -87,8 +87,9 @@ class OverviewPage(QWidget):
         self.plan_title = QLabel()
         self.plan_title.setObjectName("pageTitle")
         self.plan_title.setWordWrap(True)
-        self.demo_banner = QLabel("演示数据：规划正文和专栏1指标取自潼南区规划原文；各所各年数值为程序"
-                                  "生成的演示值，不是真实统计。")
+        self.demo_banner = QLabel(
+            "演示数据：规划正文和专栏1指标取自潼南区规划原文；各所各年数值为程序生成的演示值，"
+            "不是真实统计。")
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setWordWrap(True)
         form = QFormLayout()

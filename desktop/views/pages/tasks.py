@@ -51,7 +51,7 @@ class TasksPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(top)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         context.plan_changed.connect(self.refresh)
         self.refresh()
@@ -64,14 +64,24 @@ class TasksPage(QWidget):
         boxes = sum(1 for i in items if i.item_type is ItemType.BOX)
         self.summary.setText(f"共 {len(items)} 个条目，其中任务 {tasks} 项、专栏 {boxes} 个"
                              if items else "当前规划还没有大纲。")
-        # Open the chapters and sections so that the task structure shows at once.
+        self.detail.setHtml("<p style='color:#666'>选择一个条目查看原文。</p>")
+        # Open the chapter that holds the tasks and bring it to the top.
+        task_parents = {i.parent_id for i in items if i.item_type is ItemType.TASK}
         for row in range(self.model.rowCount()):
             chapter = self.model.index(row, 0)
-            if self.model.rowCount(chapter) and any(
-                i.item_type is ItemType.TASK for i in items
-            ):
+            if self._holds_any(chapter, task_parents):
                 self.tree.expand(chapter)
-        self.detail.setHtml("<p style='color:#666'>选择一个条目查看原文。</p>")
+                for section in range(self.model.rowCount(chapter)):
+                    self.tree.expand(self.model.index(section, 0, chapter))
+                self.tree.scrollTo(chapter, QTreeView.ScrollHint.PositionAtTop)
+                break
+
+    def _holds_any(self, index: QModelIndex, parents: set[int | None]) -> bool:
+        item: PlanItem | None = self.model.object_at(index)
+        if item is not None and item.id in parents:
+            return True
+        return any(self._holds_any(self.model.index(r, 0, index), parents)
+                   for r in range(self.model.rowCount(index)))
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         item: PlanItem | None = self.model.object_at(current)
