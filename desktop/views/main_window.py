@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_TITLE, __version__
-from desktop.models.demo import DemoSummary, build_demo
 from desktop.models.progress import Progress
 from desktop.models.store import backup_database, open_database, schema_version
 from desktop.views.context import AppContext
@@ -208,6 +207,8 @@ class MainWindow(QMainWindow):
         path = self.context.path
         if path is None:
             return
+
+        from desktop.models.demo import DemoSummary, build_demo  # only needed on request
 
         def job() -> Generator[Progress, None, DemoSummary]:
             db = open_database(path)
