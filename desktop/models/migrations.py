@@ -19,6 +19,12 @@ def m0001_initial(db: Database) -> None:
     db.executescript(_SCHEMA_0001)
 
 
+@migrations(name="0002_plan_content")
+def m0002_plan_content(db: Database) -> None:
+    """Plan content: indicator origins and duplicates, responsible units, unit attributes."""
+    db.executescript(_SCHEMA_0002)
+
+
 def migration_names() -> list[str]:
     """Names of every migration this PlanDesk knows, in order."""
     return [m.name for m in migrations._migrations]
@@ -252,4 +258,30 @@ CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
 BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;
 CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
 BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;
+"""
+
+_SCHEMA_0002 = """
+-- Where an indicator came from and what kind of target it is.
+ALTER TABLE indicator ADD COLUMN origin TEXT NOT NULL DEFAULT 'manual'
+    CHECK (origin IN ('table', 'sentence', 'workbook', 'manual', 'demo'));
+ALTER TABLE indicator ADD COLUMN target_type TEXT NOT NULL DEFAULT 'level';
+ALTER TABLE indicator ADD COLUMN source_item_id INTEGER REFERENCES plan_item(id) ON DELETE SET NULL;
+-- The same target printed twice (in the table and in a sentence) is linked, not counted twice.
+ALTER TABLE indicator ADD COLUMN duplicate_of INTEGER REFERENCES indicator(id) ON DELETE SET NULL;
+ALTER TABLE indicator_annual_target ADD COLUMN note TEXT NOT NULL DEFAULT '';
+
+-- Units responsible for an indicator (lead or cooperating).
+CREATE TABLE indicator_unit (
+    indicator_id INTEGER NOT NULL REFERENCES indicator(id) ON DELETE CASCADE,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE RESTRICT,
+    role TEXT NOT NULL CHECK (role IN ('lead', 'cooperate')),
+    PRIMARY KEY (indicator_id, org_unit_id)
+);
+
+-- Station attributes the district keeps (staff, premises).
+ALTER TABLE org_unit ADD COLUMN staff INTEGER CHECK (staff IS NULL OR staff >= 0);
+ALTER TABLE org_unit ADD COLUMN premises TEXT NOT NULL DEFAULT '';
+
+-- The document a plan was imported from, to recognise a re-import.
+ALTER TABLE plan ADD COLUMN source_hash TEXT NOT NULL DEFAULT '';
 """
