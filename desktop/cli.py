@@ -144,5 +144,9 @@ def main() -> None:
     cli()
 
 
+# Importing the command modules registers their subcommands on ``cli`` (they import it from here).
+from desktop.commands import indicators, outline, planbook  # noqa: E402, F401, I001
+
+
 if __name__ == "__main__":
     main()

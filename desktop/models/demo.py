@@ -18,16 +18,16 @@ from desktop.models.indicators import (
     Direction,
     EntryLevel,
     IndicatorSpec,
+    Origin,
     TimeSemantics,
     ValueType,
     add_element,
     add_indicator,
+    propose_annual_targets,
 )
 from desktop.models.orgunits import UnitType, add_unit, link_station_township
 from desktop.models.outline import parse_header, parse_outline_text
-from desktop.models.periods import plan_years
 from desktop.models.plans import ItemType, create_plan, store_outline
-from desktop.models.printed import parse_printed
 from desktop.models.progress import Job, Progress
 from desktop.models.values import (
     DataValue,
@@ -162,34 +162,15 @@ def _indicator_spec(row: dict[str, Any], elements: dict[str, int], box_line: int
         factor=row["factor"], source_line=box_line,
         source_text=f"专栏1 第{row['seq']}行：{row['name_printed']} {row['baseline']} "
                     f"{row['target']} {row['attribute']}",
-        note=row["note"],
+        note=row["note"], origin=Origin.TABLE,
         annual_targets=demo_annual_targets(row["baseline"], row["target"], plan.start_year,
                                            plan.end_year),
     )
 
 
 def demo_annual_targets(baseline: str, target: str, start: int, end: int) -> dict[int, str]:
-    """Demo annual targets: a path from the baseline to the final target, the last year as printed.
-
-    A target printed with a comparator (``>4``) or after a placeholder baseline keeps the printed
-    text every year.
-    """
-    base, final = parse_printed(baseline), parse_printed(target)
-    years = [p.year for p in plan_years(start, end)]
-    if base.value is None or final.value is None or final.comparator is None or (
-        final.comparator.value != "="
-    ):
-        return dict.fromkeys(years, target)
-    decimals = len(target.split(".")[1]) if "." in target else 0
-    decimals = max(decimals, 1 if abs(final.value - base.value) < len(years) else 0)
-    result: dict[int, str] = {}
-    for index, year in enumerate(years, start=1):
-        if year == end:
-            result[year] = target
-            continue
-        value = base.value + (final.value - base.value) * index / len(years)
-        result[year] = f"{value:.{decimals}f}"
-    return result
+    """Demo annual targets: the proposal for a level, from the baseline to the final target."""
+    return propose_annual_targets(baseline, target, start, end)
 
 
 def _generate_values(db: Database, spec: dict[str, Any], units: dict[str, Any],

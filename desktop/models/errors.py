@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -96,3 +97,38 @@ class NotFoundError(PlanDeskError):
     """A plan, unit or other record asked for does not exist."""
 
     default_message = "找不到所要的记录。"
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem found while reading a file, located as precisely as the format allows.
+
+    ``row`` and ``column`` are 1-based; ``column`` is the spreadsheet letter (``"C"``) for
+    workbooks and ``None`` for documents, where ``row`` is the line or paragraph number.
+    """
+
+    file: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    severity: str = "error"  # "error": the item is refused; "warning": imported, but check it
+
+    @property
+    def location(self) -> str:
+        """Chinese location such as “文件 a.xlsx，工作表 指标，第 5 行 C 列”."""
+        parts = [f"文件 {self.file}"]
+        if self.sheet:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.row is not None and self.column:
+            parts.append(f"第 {self.row} 行 {self.column} 列")
+        elif self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        return "，".join(parts)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column,
+                "message": self.message, "severity": self.severity}
+
+    def __str__(self) -> str:
+        return f"{self.location}：{self.message}"

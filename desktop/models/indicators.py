@@ -82,6 +82,52 @@ TIME_SEMANTICS_LABELS = {
 }
 
 
+class Origin(StrEnum):
+    """Where an indicator came from."""
+
+    TABLE = "table"  # an indicator table (专栏) of the plan's document
+    SENTENCE = "sentence"  # a target written in a sentence of the plan
+    WORKBOOK = "workbook"  # a workbook (indicator table or plan workbook)
+    MANUAL = "manual"  # typed in by a user
+    DEMO = "demo"
+
+    @property
+    def label(self) -> str:
+        return {"table": "指标表", "sentence": "正文语句", "workbook": "工作簿",
+                "manual": "手工录入", "demo": "演示"}[self.value]
+
+
+class TargetType(StrEnum):
+    """What kind of target an indicator sets (chosen when it is made from a sentence)."""
+
+    LEVEL = "level"  # a level to reach (总量、数量)
+    RATE = "rate"  # a percentage or rate (合格率、比例)
+    PER_CAPITA = "per_capita"  # per 1,000 / 10,000 people or units
+    ANNUAL_FLOW = "annual_flow"  # an amount each year
+    CUMULATIVE = "cumulative"  # added up over the plan period (新增、累计)
+    GROWTH = "growth"  # an average growth rate
+    RANGE = "range"  # between two values (4-5家)
+    MULTIPLE = "multiple"  # a multiple of the baseline (翻番)
+    BREAKTHROUGH = "breakthrough"  # from zero to at least one (零突破)
+    ZERO_EVENT = "zero_event"  # no event of a kind (不发生…事故)
+    RANKING = "ranking"  # a rank among peers (全市前列)
+    QUALITATIVE = "qualitative"  # a state judged by the reviewer (基本建成)
+
+    @property
+    def label(self) -> str:
+        return TARGET_TYPE_LABELS[self]
+
+
+TARGET_TYPE_LABELS = {
+    TargetType.LEVEL: "水平值", TargetType.RATE: "比率", TargetType.PER_CAPITA: "人均/千人/万人",
+    TargetType.ANNUAL_FLOW: "年度量", TargetType.CUMULATIVE: "累计量", TargetType.GROWTH: "增长率",
+    TargetType.RANGE: "区间", TargetType.MULTIPLE: "倍数（翻番）",
+    TargetType.BREAKTHROUGH: "零突破", TargetType.ZERO_EVENT: "零事件（不发生）",
+    TargetType.RANKING: "排名",
+    TargetType.QUALITATIVE: "定性",
+}
+
+
 @dataclass(frozen=True)
 class DataElement:
     """A raw figure a unit reports, such as the number of market entities."""
@@ -101,6 +147,7 @@ class DataElement:
 class AnnualTarget:
     year: int
     target: PrintedValue
+    note: str = ""  # why the path is not linear, when it is not
 
 
 @dataclass(frozen=True)
@@ -130,6 +177,10 @@ class Indicator:
     source_text: str = ""
     note: str = ""
     annual_targets: tuple[AnnualTarget, ...] = field(default=())
+    origin: Origin = field(default_factory=lambda: Origin.MANUAL)
+    target_type: TargetType = field(default_factory=lambda: TargetType.LEVEL)
+    source_item_id: int | None = None
+    duplicate_of: int | None = None
 
     @property
     def is_formula(self) -> bool:
@@ -161,6 +212,9 @@ class IndicatorSpec:
     source_text: str = ""
     note: str = ""
     annual_targets: dict[int, str] = field(default_factory=dict)
+    origin: Origin = field(default_factory=lambda: Origin.MANUAL)
+    target_type: TargetType = field(default_factory=lambda: TargetType.LEVEL)
+    source_item_id: int | None = None
 
 
 def add_element(
@@ -215,30 +269,33 @@ def add_indicator(db: Database, plan_id: int, sort_order: int, spec: IndicatorSp
         numerator_id, denominator_id, factor,
         baseline_text, baseline_comparator, baseline_value, baseline_upper, baseline_kind,
         target_text, target_comparator, target_value, target_upper, target_kind,
-        source_line, source_text, note)
+        source_line, source_text, note, origin, target_type, source_item_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-        ?, ?)""",
+        ?, ?, ?, ?, ?)""",
         [plan_id, spec.code, spec.seq_printed, sort_order, spec.name_printed, spec.name,
          spec.category, spec.attribute.value, spec.unit_printed, spec.unit_canonical,
          spec.unit_scale, spec.direction.value, spec.time_semantics.value,
          spec.numerator_id, spec.denominator_id, spec.factor,
          *_printed_columns(baseline), *_printed_columns(target),
-         spec.source_line, spec.source_text, spec.note],
+         spec.source_line, spec.source_text, spec.note, spec.origin.value,
+         spec.target_type.value, spec.source_item_id],
     )
     indicator_id = int(cursor.lastrowid or 0)
     set_annual_targets(db, indicator_id, spec.annual_targets)
     return get_indicator(db, indicator_id)
 
 
-def set_annual_targets(db: Database, indicator_id: int, targets: dict[int, str]) -> None:
-    """Replace an indicator's annual targets with ``{year: printed text}``."""
+def set_annual_targets(db: Database, indicator_id: int, targets: dict[int, str],
+                       notes: dict[int, str] | None = None) -> None:
+    """Replace an indicator's annual targets with ``{year: printed text}`` (and notes)."""
+    notes = notes or {}
     db.execute("DELETE FROM indicator_annual_target WHERE indicator_id = ?", [indicator_id])
     for year, text in sorted(targets.items()):
         parsed = parse_printed(text)
         db.execute(
             "INSERT INTO indicator_annual_target (indicator_id, year, target_text, comparator, "
-            "value, upper, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [indicator_id, year, *_printed_columns(parsed)],
+            "value, upper, kind, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [indicator_id, year, *_printed_columns(parsed), notes.get(year, "")],
         )
 
 
@@ -275,9 +332,11 @@ def _indicator(row: dict[str, Any], annual: Iterable[dict[str, Any]]) -> Indicat
         source_line=row["source_line"], source_text=row["source_text"], note=row["note"],
         annual_targets=tuple(
             AnnualTarget(a["year"], _printed(a["target_text"], a["comparator"], a["value"],
-                                             a["upper"], a["kind"]))
+                                             a["upper"], a["kind"]), a["note"])
             for a in annual
         ),
+        origin=Origin(row["origin"]), target_type=TargetType(row["target_type"]),
+        source_item_id=row["source_item_id"], duplicate_of=row["duplicate_of"],
     )
 
 
@@ -304,3 +363,152 @@ def list_indicators(db: Database, plan_id: int) -> list[Indicator]:
         for row in db.query(
             "SELECT * FROM indicator WHERE plan_id = ? ORDER BY sort_order, id", [plan_id])
     ]
+
+
+#: Columns a caller may change with :func:`update_indicator`; printed texts are re-parsed.
+_EDITABLE = frozenset({
+    "seq_printed", "sort_order", "name_printed", "name", "category", "attribute", "unit_printed",
+    "unit_canonical", "unit_scale", "direction", "time_semantics", "numerator_id",
+    "denominator_id", "factor", "baseline_text", "target_text", "source_line", "source_text",
+    "note", "origin", "target_type", "source_item_id", "duplicate_of",
+})
+
+
+def update_indicator(db: Database, indicator_id: int, **changes: Any) -> Indicator:
+    """Change some fields of an indicator; a new baseline or target text is parsed again.
+
+    Raises:
+        NotFoundError: there is no such indicator.
+        TypeError: a field is not editable.
+    """
+    get_indicator(db, indicator_id)
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    columns: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in ("baseline_text", "target_text"):
+            prefix = key.removesuffix("_text")
+            text, comparator, number, upper, kind = _printed_columns(parse_printed(value))
+            columns.update({f"{prefix}_text": text, f"{prefix}_comparator": comparator,
+                            f"{prefix}_value": number, f"{prefix}_upper": upper,
+                            f"{prefix}_kind": kind})
+        else:
+            columns[key] = value.value if isinstance(value, StrEnum) else value
+    if columns:
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        db.execute(f"UPDATE indicator SET {assignments} WHERE id = ?",
+                   [*columns.values(), indicator_id])
+    return get_indicator(db, indicator_id)
+
+
+def delete_indicator(db: Database, indicator_id: int) -> None:
+    db.execute("UPDATE indicator SET duplicate_of = NULL WHERE duplicate_of = ?", [indicator_id])
+    db.execute("DELETE FROM indicator WHERE id = ?", [indicator_id])
+
+
+def find_indicator(db: Database, plan_id: int, *, code: str | None = None,
+                   name: str | None = None) -> Indicator | None:
+    """The plan's indicator with this code, or else with this name (spaces ignored)."""
+    if code is not None:
+        row = db.execute("SELECT id FROM indicator WHERE plan_id = ? AND code = ?",
+                         [plan_id, code]).fetchone()
+        if row:
+            return get_indicator(db, row[0])
+    if name is not None:
+        wanted = "".join(name.split())
+        for row in db.execute("SELECT id, name FROM indicator WHERE plan_id = ?", [plan_id]):
+            if "".join(row[1].split()) == wanted:
+                return get_indicator(db, row[0])
+    return None
+
+
+def upsert_indicator(db: Database, plan_id: int, spec: IndicatorSpec) -> tuple[Indicator, str]:
+    """Create the indicator, or update the one with the same code (or name) in the plan.
+
+    Returns:
+        The indicator and what happened: ``"created"``, ``"updated"`` or ``"unchanged"``.
+    """
+    existing = find_indicator(db, plan_id, code=spec.code, name=spec.name)
+    if existing is None:
+        order = db.execute("SELECT coalesce(max(sort_order), 0) + 1 FROM indicator "
+                           "WHERE plan_id = ?", [plan_id]).fetchone()[0]
+        return add_indicator(db, plan_id, int(order), spec), "created"
+    changes = {
+        key: getattr(spec, key) for key in (
+            "seq_printed", "name_printed", "name", "category", "attribute", "unit_printed",
+            "unit_canonical", "unit_scale", "direction", "time_semantics", "factor",
+            "baseline_text", "target_text", "source_line", "source_text", "origin",
+            "target_type")
+    }
+    current = {
+        "seq_printed": existing.seq_printed, "name_printed": existing.name_printed,
+        "name": existing.name, "category": existing.category, "attribute": existing.attribute,
+        "unit_printed": existing.unit_printed, "unit_canonical": existing.unit_canonical,
+        "unit_scale": existing.unit_scale, "direction": existing.direction,
+        "time_semantics": existing.time_semantics, "factor": existing.factor,
+        "baseline_text": existing.baseline.text, "target_text": existing.target.text,
+        "source_line": existing.source_line, "source_text": existing.source_text,
+        "origin": existing.origin, "target_type": existing.target_type,
+    }
+    for key in ("numerator_id", "denominator_id", "source_item_id"):
+        if getattr(spec, key) is not None:
+            changes[key] = getattr(spec, key)
+            current[key] = getattr(existing, key)
+    differing = {k: v for k, v in changes.items() if current.get(k) != v}
+    if spec.annual_targets:
+        old = {a.year: a.target.text for a in existing.annual_targets}
+        if old != spec.annual_targets:
+            set_annual_targets(db, existing.id, spec.annual_targets)
+            differing.setdefault("annual_targets", spec.annual_targets)
+    if not differing:
+        return existing, "unchanged"
+    differing.pop("annual_targets", None)
+    return update_indicator(db, existing.id, **differing), "updated"
+
+
+def propose_annual_targets(baseline: str, target: str, start: int, end: int,
+                           time_semantics: TimeSemantics = TimeSemantics.STOCK) -> dict[int, str]:
+    """Annual targets proposed from the baseline, the final target and the time semantics.
+
+    A level (stock, flow, average, growth) moves evenly from the baseline to the target, the last
+    year as printed; a cumulative target is shared evenly between the years as a running total.
+    A target printed with a comparator (``>4``), a range, a placeholder baseline or a text target
+    keeps the printed text every year. Users edit every year afterwards.
+    """
+    base, final = parse_printed(baseline), parse_printed(target)
+    years = list(range(start, end + 1))
+    numeric_target = final.kind is ValueKind.NUMBER and final.comparator is Comparator.EQ
+    if time_semantics is TimeSemantics.CUMULATIVE and numeric_target and final.value is not None:
+        step = final.value / len(years)
+        return {y: (target if y == end else _format_like(step * i, target))
+                for i, y in enumerate(years, start=1)}
+    if not numeric_target or base.value is None or final.value is None or base.placeholder:
+        return dict.fromkeys(years, target)
+    result: dict[int, str] = {}
+    for index, year in enumerate(years, start=1):
+        value = base.value + (final.value - base.value) * index / len(years)
+        result[year] = target if year == end else _format_like(
+            value, target, extra=abs(final.value - base.value) < len(years))
+    return result
+
+
+def _format_like(value: float, printed: str, *, extra: bool = False) -> str:
+    decimals = len(printed.split(".")[1]) if "." in printed else 0
+    if extra:
+        decimals = max(decimals, 1)
+    return f"{value:.{decimals}f}"
+
+
+def set_indicator_units(db: Database, indicator_id: int, units: dict[int, str]) -> None:
+    """Replace the units responsible for an indicator: ``{unit id: 'lead' | 'cooperate'}``."""
+    db.execute("DELETE FROM indicator_unit WHERE indicator_id = ?", [indicator_id])
+    for unit_id, role in units.items():
+        db.execute("INSERT INTO indicator_unit (indicator_id, org_unit_id, role) "
+                   "VALUES (?, ?, ?)", [indicator_id, unit_id, role])
+
+
+def indicator_units(db: Database, indicator_id: int) -> dict[int, str]:
+    return {r[0]: r[1] for r in db.execute(
+        "SELECT org_unit_id, role FROM indicator_unit WHERE indicator_id = ? "
+        "ORDER BY role DESC, org_unit_id", [indicator_id])}

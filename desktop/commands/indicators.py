@@ -1,0 +1,1 @@
+"""CLI subcommands for indicators (registered on ``desktop.cli.cli`` when imported)."""

@@ -1,0 +1,1 @@
+"""CLI subcommands for outline (registered on ``desktop.cli.cli`` when imported)."""

@@ -1,0 +1,1 @@
+"""CLI subcommands for planbook (registered on ``desktop.cli.cli`` when imported)."""

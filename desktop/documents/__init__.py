@@ -1,0 +1,1 @@
+"""Reading plan documents (.txt, .docx) into paragraphs with formatting. Never imports Qt."""
