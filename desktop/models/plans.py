@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -71,6 +74,7 @@ class Plan:
     source_name: str = ""
     is_demo: bool = False
     note: str = ""
+    source_hash: str = ""
 
     @property
     def years(self) -> list[int]:
@@ -131,7 +135,7 @@ class Assignment:
 
 _PLAN_COLUMNS = ("code", "title", "short_title", "issuer", "doc_number", "issued_on",
                  "published_on", "level", "kind", "start_year", "end_year", "baseline_year",
-                 "owner_unit_id", "source_name", "is_demo", "note")
+                 "owner_unit_id", "source_name", "is_demo", "note", "source_hash")
 
 
 def create_plan(
@@ -177,6 +181,7 @@ def _plan(row: dict[str, Any]) -> Plan:
         issued_on=row["issued_on"], published_on=row["published_on"],
         level=PlanLevel(row["level"]), kind=row["kind"], owner_unit_id=row["owner_unit_id"],
         source_name=row["source_name"], is_demo=bool(row["is_demo"]), note=row["note"],
+        source_hash=row["source_hash"],
     )
 
 
@@ -273,3 +278,40 @@ def list_assignments(db: Database, plan_id: int) -> list[Assignment]:
             "SELECT a.* FROM assignment a JOIN plan_item p ON p.id = a.plan_item_id "
             "WHERE p.plan_id = ? ORDER BY a.plan_item_id, a.role DESC, a.id", [plan_id])
     ]
+
+
+_YEAR_SPAN = re.compile(r"(20\d\d)\s*[-—–~～至到]+\s*(20\d\d)")
+_FIVE_YEAR_NAMES = {"十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031}
+
+
+def guess_plan_years(text: str, today: int | None = None) -> tuple[int, int]:
+    """The plan period named in a title or file name (``2021—2025``, ``十四五``).
+
+    Falls back to the five-year plan period that contains ``today`` (the current year).
+    """
+    match = _YEAR_SPAN.search(text)
+    if match and int(match.group(1)) <= int(match.group(2)):
+        return int(match.group(1)), int(match.group(2))
+    for name, start in _FIVE_YEAR_NAMES.items():
+        if name in text:
+            return start, start + 4
+    year = today or date.today().year
+    start = 2021 + (year - 2021) // 5 * 5
+    return start, start + 4
+
+
+def create_plan_for_file(db: Database, file_name: str, title: str = "", **details: Any) -> Plan:
+    """Create a plan named after an imported file (or the title found in it).
+
+    The period comes from the title or the file name; the code is unique in the database.
+    """
+    stem = Path(file_name).stem
+    name = title or stem
+    start, end = guess_plan_years(f"{name} {stem}")
+    base = re.sub(r"\W+", "-", stem).strip("-")[:40] or "PLAN"
+    code, n = base, 1
+    while db.execute("SELECT 1 FROM plan WHERE code = ?", [code]).fetchone():
+        n += 1
+        code = f"{base}-{n}"
+    return create_plan(db, code, name, start_year=start, end_year=end,
+                       source_name=Path(file_name).name, **details)

@@ -157,3 +157,22 @@ def test_cancelling_the_demo_leaves_the_database_empty(db: Database) -> None:
     job.close()
     assert summarise_database(db).plans == 0
     assert summarise_database(db).units == 0
+
+
+def test_plan_years_are_read_from_the_title_or_file_name() -> None:
+    from desktop.models.plans import guess_plan_years
+
+    assert guess_plan_years("某区市场监管“十四五”规划") == (2021, 2025)
+    assert guess_plan_years("规划(2021—2025年)") == (2021, 2025)
+    assert guess_plan_years("“十五五”市场监管规划") == (2026, 2030)
+    assert guess_plan_years("指标表", today=2026) == (2026, 2030)
+
+
+def test_a_plan_made_for_a_file_gets_a_unique_code(db: Database) -> None:
+    from desktop.models.plans import create_plan_for_file
+
+    first = create_plan_for_file(db, "/tmp/铜梁区十四五指标.xlsx")
+    second = create_plan_for_file(db, "/tmp/铜梁区十四五指标.xlsx")
+    assert first.code != second.code
+    assert (first.start_year, first.end_year, first.baseline_year) == (2021, 2025, 2020)
+    assert first.source_name == "铜梁区十四五指标.xlsx"

@@ -35,4 +35,4 @@ def test_an_older_database_migrates_after_a_backup(frozen: Path, tmp_path: Path)
 
 
 def test_there_is_a_frozen_database_for_the_first_schema() -> None:
-    assert [p.name for p in FROZEN][0] == "schema-0001-demo.db"
+    assert next(p.name for p in FROZEN) == "schema-0001-demo.db"
