@@ -75,9 +75,12 @@ def _split_at_number(text: str) -> tuple[str, str]:
 def guess_target_type(text: str, target: PrintedValue) -> TargetType:
     """The kind of target a phrase sets, from its printed value and its words."""
     by_kind = {
-        ValueKind.RANGE: TargetType.RANGE, ValueKind.MULTIPLE: TargetType.MULTIPLE,
-        ValueKind.BREAKTHROUGH: TargetType.BREAKTHROUGH, ValueKind.ZERO_EVENT: TargetType.ZERO_EVENT,
-        ValueKind.RANKING: TargetType.RANKING, ValueKind.QUALITATIVE: TargetType.QUALITATIVE,
+        ValueKind.RANGE: TargetType.RANGE,
+        ValueKind.MULTIPLE: TargetType.MULTIPLE,
+        ValueKind.BREAKTHROUGH: TargetType.BREAKTHROUGH,
+        ValueKind.ZERO_EVENT: TargetType.ZERO_EVENT,
+        ValueKind.RANKING: TargetType.RANKING,
+        ValueKind.QUALITATIVE: TargetType.QUALITATIVE,
     }
     if target.kind in by_kind:
         return by_kind[target.kind]
