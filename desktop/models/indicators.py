@@ -512,3 +512,51 @@ def indicator_units(db: Database, indicator_id: int) -> dict[int, str]:
     return {r[0]: r[1] for r in db.execute(
         "SELECT org_unit_id, role FROM indicator_unit WHERE indicator_id = ? "
         "ORDER BY role DESC, org_unit_id", [indicator_id])}
+
+
+def snapshot_indicator(db: Database, indicator_id: int) -> dict[str, Any]:
+    """Every stored row of an indicator, to restore it exactly (undo of a delete)."""
+    row = next(db.query("SELECT * FROM indicator WHERE id = ?", [indicator_id]), None)
+    if row is None:
+        raise NotFoundError(f"找不到编号为 {indicator_id} 的指标。", f"indicator {indicator_id}")
+    return {
+        "indicator": row,
+        "annual": list(db.query(
+            "SELECT * FROM indicator_annual_target WHERE indicator_id = ?", [indicator_id])),
+        "units": list(db.query(
+            "SELECT * FROM indicator_unit WHERE indicator_id = ?", [indicator_id])),
+        "duplicates": [r[0] for r in db.execute(
+            "SELECT id FROM indicator WHERE duplicate_of = ?", [indicator_id])],
+    }
+
+
+def restore_indicator(db: Database, snapshot: dict[str, Any]) -> Indicator:
+    """Put back an indicator taken by :func:`snapshot_indicator`, with the same id."""
+    row = snapshot["indicator"]
+    db.execute(f"INSERT INTO indicator ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+               list(row.values()))
+    for table, rows in (("indicator_annual_target", snapshot["annual"]),
+                        ("indicator_unit", snapshot["units"])):
+        for item in rows:
+            db.execute(f"INSERT INTO {table} ({', '.join(item)}) "
+                       f"VALUES ({', '.join('?' * len(item))})", list(item.values()))
+    for duplicate in snapshot["duplicates"]:
+        db.execute("UPDATE indicator SET duplicate_of = ? WHERE id = ?", [row["id"], duplicate])
+    return get_indicator(db, row["id"])
+
+
+def editable_fields(indicator: Indicator) -> dict[str, Any]:
+    """The fields of an indicator that :func:`update_indicator` takes, as they are now."""
+    return {
+        "seq_printed": indicator.seq_printed, "name_printed": indicator.name_printed,
+        "name": indicator.name, "category": indicator.category,
+        "attribute": indicator.attribute, "unit_printed": indicator.unit_printed,
+        "unit_canonical": indicator.unit_canonical, "unit_scale": indicator.unit_scale,
+        "direction": indicator.direction, "time_semantics": indicator.time_semantics,
+        "numerator_id": indicator.numerator_id, "denominator_id": indicator.denominator_id,
+        "factor": indicator.factor, "baseline_text": indicator.baseline.text,
+        "target_text": indicator.target.text, "source_line": indicator.source_line,
+        "source_text": indicator.source_text, "note": indicator.note,
+        "origin": indicator.origin, "target_type": indicator.target_type,
+        "source_item_id": indicator.source_item_id, "duplicate_of": indicator.duplicate_of,
+    }
