@@ -431,9 +431,7 @@ def upsert_indicator(db: Database, plan_id: int, spec: IndicatorSpec) -> tuple[I
     """
     existing = find_indicator(db, plan_id, code=spec.code, name=spec.name)
     if existing is None:
-        order = db.execute("SELECT coalesce(max(sort_order), 0) + 1 FROM indicator "
-                           "WHERE plan_id = ?", [plan_id]).fetchone()[0]
-        return add_indicator(db, plan_id, int(order), spec), "created"
+        return add_indicator(db, plan_id, next_indicator_order(db, plan_id), spec), "created"
     changes = {
         key: getattr(spec, key) for key in (
             "seq_printed", "name_printed", "name", "category", "attribute", "unit_printed",
@@ -560,3 +558,22 @@ def editable_fields(indicator: Indicator) -> dict[str, Any]:
         "origin": indicator.origin, "target_type": indicator.target_type,
         "source_item_id": indicator.source_item_id, "duplicate_of": indicator.duplicate_of,
     }
+
+
+def next_indicator_order(db: Database, plan_id: int) -> int:
+    """The sort order that places a new indicator after the plan's last one."""
+    return int(db.execute("SELECT coalesce(max(sort_order), 0) + 1 FROM indicator "
+                          "WHERE plan_id = ?", [plan_id]).fetchone()[0])
+
+
+def new_indicator_code(db: Database, plan_id: int, prefix: str = "S") -> str:
+    """A code not yet used in the plan (``S1``, ``S2`` … for indicators made from sentences)."""
+    used = {r[0] for r in db.execute("SELECT code FROM indicator WHERE plan_id = ?", [plan_id])}
+    n = 1
+    while f"{prefix}{n}" in used:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def annual_notes(indicator: Indicator) -> dict[int, str]:
+    return {a.year: a.note for a in indicator.annual_targets if a.note}

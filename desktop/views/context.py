@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
 from sqlite_utils import Database
 
 from desktop.models.plans import Plan, list_plans
@@ -22,7 +23,16 @@ class AppContext(QObject):
         self.path = path
         self.plans: list[Plan] = []
         self.plan: Plan | None = None
+        self.undo_stack = QUndoStack(self)
         self.reload()
+
+    def push(self, command: QUndoCommand) -> bool:
+        """Run an undoable edit; returns False (and raises nothing) when it failed.
+
+        The caller shows ``command.error`` to the user when it is set.
+        """
+        self.undo_stack.push(command)
+        return getattr(command, "error", None) is None
 
     def reload(self) -> None:
         """Re-read the plans (after an import or demo build) and keep the current one."""

@@ -65,6 +65,7 @@ class IndicatorTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[Indicator] = []
         self._elements: dict[int, DataElement] = {}
+        self._seq_by_id: dict[int, str] = {}
         self._columns: list[Column] = []
         self.set_years(None, None)
 
@@ -75,7 +76,7 @@ class IndicatorTableModel(QAbstractTableModel):
             Column("序号", "seq"), Column("指标名称", "name"), Column("单位", "unit"),
             Column("类别", "category"), Column("属性", "attribute"), Column(base, "baseline"),
             Column(target, "target"), Column("方向", "direction"),
-            Column("时间口径", "time"), Column("数据来源", "level"),
+            Column("时间口径", "time"), Column("数据来源", "level"), Column("出处", "origin"),
         ]
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._columns) - 1)
 
@@ -84,6 +85,7 @@ class IndicatorTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(indicators)
         self._elements = dict(elements)
+        self._seq_by_id = {i.id: i.seq_printed or i.name for i in indicators}
         self.endResetModel()
 
     def indicator(self, row: int) -> Indicator:
@@ -137,6 +139,8 @@ class IndicatorTableModel(QAbstractTableModel):
                 return f"原文：{ind.name_printed}"
             if key == "level":
                 return f"计算方式：{formula_text(ind, self._elements)}"
+            if key == "origin":
+                return ind.source_text or "（未记录出处）"
             if key in ("baseline", "target"):
                 printed = ind.baseline if key == "baseline" else ind.target
                 return "原文未填（占位符）" if printed.placeholder else f"原文印作“{printed.text}”"
@@ -163,6 +167,9 @@ class IndicatorTableModel(QAbstractTableModel):
             return ind.time_semantics.label
         if key == "level":
             return entry_level_text(ind, self._elements)
+        if key == "origin":
+            duplicate = self._seq_by_id.get(ind.duplicate_of) if ind.duplicate_of else None
+            return ind.origin.label + (f"（同第 {duplicate} 项）" if duplicate else "")
         return ""
 
 

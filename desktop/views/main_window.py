@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_TITLE, __version__
 from desktop.models.progress import Progress
+from desktop.models.sentences import SentenceIndicator
 from desktop.models.store import backup_database, open_database, schema_version
 from desktop.views.context import AppContext
 from desktop.views.feedback import show_error
@@ -59,12 +60,15 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(150)
         self.pages = QStackedWidget()
+        self.indicators_page = IndicatorsPage(context)
+        self.tasks_page = TasksPage(context)
         built: list[QWidget] = [
             OverviewPage(context, self.load_demo),
-            IndicatorsPage(context),
-            TasksPage(context),
+            self.indicators_page,
+            self.tasks_page,
             UnitsPage(context),
         ]
+        self.tasks_page.new_indicator_requested.connect(self._on_new_indicator_requested)
         planned = [PlaceholderPage(title, purpose) for title, purpose in PLANNED_PAGES]
         for page in (*built, *planned):
             title = str(getattr(page, "title", ""))
@@ -108,6 +112,11 @@ class MainWindow(QMainWindow):
         assert page is not None
         return page
 
+    def _on_new_indicator_requested(self, proposal: object, item_id: int) -> None:
+        assert isinstance(proposal, SentenceIndicator)
+        if self.indicators_page.create_indicator(proposal, item_id):
+            self.show_page("指标")
+
     # menus -------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
@@ -116,6 +125,15 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "备份数据库(&B)…", "Ctrl+Shift+B", self.backup_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "退出(&X)", QKeySequence.StandardKey.Quit, self.close)
+
+        edit_menu = self.menuBar().addMenu("编辑(&E)")
+        undo = self.context.undo_stack.createUndoAction(self, "撤销")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.context.undo_stack.createRedoAction(self, "重做")
+        redo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")])
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
+        self.undo_action, self.redo_action = undo, redo
 
         view_menu = self.menuBar().addMenu("视图(&V)")
         for row, title in enumerate(self.page_titles()):
@@ -180,6 +198,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             show_error(self, exc, "无法打开数据库")
             return False
+        self.context.undo_stack.clear()  # its edits belong to the database being closed
         self.context.db.close()
         self.context.db = db
         self.context.path = path

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QPushButton,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -17,8 +21,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.indicators import Attribute, Indicator, list_elements, list_indicators
+from desktop.models.indicators import (
+    Attribute,
+    Indicator,
+    indicator_units,
+    list_elements,
+    list_indicators,
+)
+from desktop.models.orgunits import list_units
+from desktop.models.sentences import SentenceIndicator
+from desktop.views import edits
 from desktop.views.context import AppContext
+from desktop.views.dialogs.indicator_dialog import IndicatorDialog
+from desktop.views.feedback import show_error
 from desktop.views.item_models import (
     IndicatorFilterProxy,
     IndicatorTableModel,
@@ -55,6 +70,20 @@ class IndicatorsPage(QWidget):
         filters.addWidget(self.attribute_box)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.count_label)
+        actions = QHBoxLayout()
+        self.new_button = QPushButton("新建指标…")
+        self.edit_button = QPushButton("编辑…")
+        self.delete_button = QPushButton("删除")
+        self.duplicate_button = QPushButton("标记重复…")
+        for button in (self.new_button, self.edit_button, self.delete_button,
+                       self.duplicate_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(QLabel("双击编辑；Ctrl+Z 撤销"))
+        self.new_button.clicked.connect(lambda: self.create_indicator())
+        self.edit_button.clicked.connect(self.edit_current)
+        self.delete_button.clicked.connect(self.delete_current)
+        self.duplicate_button.clicked.connect(self.mark_current_duplicate)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -79,16 +108,22 @@ class IndicatorsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(filters)
+        layout.addLayout(actions)
         layout.addWidget(splitter, 1)
 
         self.category_box.currentIndexChanged.connect(self._apply_filter)
         self.attribute_box.currentIndexChanged.connect(self._apply_filter)
         self.search.textChanged.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.table.doubleClicked.connect(lambda _index: self.edit_current())
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.delete_current)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.edit_current)
         context.plan_changed.connect(self.refresh)
+        context.data_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
+        current = self.current_indicator()
         plan = self.context.plan
         indicators = list_indicators(self.context.db, plan.id) if plan else []
         elements = {e.id: e for e in list_elements(self.context.db)}
@@ -107,6 +142,88 @@ class IndicatorsPage(QWidget):
         self._apply_filter()
         self.detail.setHtml("<p style='color:#666'>选择一项指标查看公式、年度目标和原文出处。</p>"
                             if indicators else "<p>当前规划还没有指标。</p>")
+        for button in (self.new_button, self.edit_button, self.delete_button,
+                       self.duplicate_button):
+            button.setEnabled(plan is not None)
+        if current is not None:
+            self.select_indicator(current.id)
+
+    # selection -------------------------------------------------------------
+    def current_indicator(self) -> Indicator | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.indicator(self.proxy.mapToSource(index).row())
+
+    def select_indicator(self, indicator_id: int) -> None:
+        for row in range(self.model.rowCount()):
+            if self.model.indicator(row).id == indicator_id:
+                index = self.proxy.mapFromSource(self.model.index(row, 0))
+                if index.isValid():
+                    self.table.selectRow(index.row())
+                return
+
+    # editing ---------------------------------------------------------------
+    def _dialog(self, indicator: Indicator | None = None,
+                proposal: SentenceIndicator | None = None) -> IndicatorDialog:
+        plan = self.context.plan
+        assert plan is not None
+        db = self.context.db
+        categories = list(dict.fromkeys(
+            i.category for i in list_indicators(db, plan.id) if i.category))
+        return IndicatorDialog(
+            plan.years, list_elements(db), list_units(db), categories, indicator=indicator,
+            proposal=proposal,
+            responsible=indicator_units(db, indicator.id) if indicator else None, parent=self)
+
+    def create_indicator(self, proposal: SentenceIndicator | None = None,
+                         source_item_id: int | None = None) -> bool:
+        """Open the form (filled from a sentence when given) and add the indicator."""
+        plan = self.context.plan
+        if plan is None:
+            return False
+        dialog = self._dialog(proposal=proposal)
+        if dialog.exec() != IndicatorDialog.DialogCode.Accepted:
+            return False
+        command = edits.create_indicator(self.context, plan.id, dialog.form(), source_item_id)
+        return self._push(command)
+
+    def edit_current(self) -> None:
+        indicator = self.current_indicator()
+        if indicator is None:
+            return
+        dialog = self._dialog(indicator)
+        if dialog.exec() == IndicatorDialog.DialogCode.Accepted:
+            self._push(edits.edit_indicator(self.context, indicator.id, dialog.form()))
+
+    def delete_current(self) -> None:
+        indicator = self.current_indicator()
+        if indicator is None:
+            return
+        answer = QMessageBox.question(
+            self, "删除指标", f"删除指标“{indicator.name}”？可以用“编辑 → 撤销”（Ctrl+Z）恢复。")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._push(edits.remove_indicator(self.context, indicator.id))
+
+    def mark_current_duplicate(self) -> None:
+        indicator = self.current_indicator()
+        plan = self.context.plan
+        if indicator is None or plan is None:
+            return
+        others = [i for i in list_indicators(self.context.db, plan.id) if i.id != indicator.id]
+        labels = ["（不重复）"] + [f"{i.seq_printed or '—'} {i.name}（{i.origin.label}）"
+                                  for i in others]
+        choice, ok = QInputDialog.getItem(
+            self, "标记重复指标", f"“{indicator.name}”与哪一项是同一个目标？", labels, 0, False)
+        if ok:
+            target = None if choice == labels[0] else others[labels.index(choice) - 1].id
+            self._push(edits.mark_duplicate(self.context, indicator.id, target))
+
+    def _push(self, command: edits.DatabaseCommand) -> bool:
+        ok = self.context.push(command)
+        if not ok and command.error is not None:
+            show_error(self, command.error)
+        return ok
 
     def _apply_filter(self) -> None:
         attribute = self.attribute_box.currentData()  # Qt hands the enum back as its str value

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
+from dataclasses import replace
+
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTextBrowser,
     QTreeView,
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models.plans import ItemType, PlanItem, list_plan_items
+from desktop.models.sentences import indicator_from_sentence
 from desktop.views.context import AppContext
 from desktop.views.item_models import PlanItemTreeModel
 
@@ -23,6 +27,8 @@ class TasksPage(QWidget):
     """The outline tree (章/节/一、/专栏/任务) and the full text of the selected item."""
 
     title = "任务"
+    #: (SentenceIndicator, plan item id): the user asked for an indicator from selected text.
+    new_indicator_requested = Signal(object, int)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,8 +50,16 @@ class TasksPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self.sentence_button = QPushButton("由选中文字新建指标…")
+        self.sentence_button.setToolTip(
+            "在右侧原文中选中一句目标（如“每千人食品抽检量达到4批次以上”），再点此按钮。")
+        self.sentence_button.setEnabled(False)
+        self.sentence_button.clicked.connect(self.request_indicator_from_selection)
+        self.detail.selectionChanged.connect(self._on_detail_selection_changed)
+        self._current: PlanItem | None = None
         top = QHBoxLayout()
         top.addWidget(self.summary)
+        top.addWidget(self.sentence_button)
         top.addStretch(1)
         top.addWidget(QLabel("只读：分解任务、指定牵头和配合单位的功能将在后续版本提供。"))
         layout = QVBoxLayout(self)
@@ -83,8 +97,24 @@ class TasksPage(QWidget):
         return any(self._holds_any(self.model.index(r, 0, index), parents)
                    for r in range(self.model.rowCount(index)))
 
+    def _on_detail_selection_changed(self) -> None:
+        self.sentence_button.setEnabled(
+            self._current is not None and bool(self.detail.textCursor().selectedText().strip()))
+
+    def request_indicator_from_selection(self) -> None:
+        """Propose an indicator from the text selected in the item's source."""
+        selected = self.detail.textCursor().selectedText().strip()
+        if not selected or self._current is None:
+            return
+        proposal = indicator_from_sentence(selected, self._current.body)
+        source = f"{self._current.title}（原文第 {self._current.source_line} 行）：{selected}"
+        self.new_indicator_requested.emit(replace(proposal, source_text=source),
+                                          self._current.id)
+
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         item: PlanItem | None = self.model.object_at(current)
+        self._current = item
+        self.sentence_button.setEnabled(False)
         if item is None:
             return
         body = (item.body or item.source_text).replace("\n", "<br>")

@@ -1,0 +1,1 @@
+"""Dialogs: forms that edit one thing, and import previews."""
