@@ -26,6 +26,7 @@ run: setup demo
 	$(BIN)/plandesk-gui --db $(DEMO_DB)
 
 test: setup
+	@bash packaging/system-deps.sh checks --optional
 	$(OFFSCREEN) $(BIN)/pytest -q
 
 test-fast: setup
