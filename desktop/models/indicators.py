@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.models.errors import NotFoundError
+from desktop.models.errors import NotFoundError, ValidationError
 from desktop.models.printed import Comparator, PrintedValue, ValueKind, parse_printed
 
 
@@ -577,3 +577,66 @@ def new_indicator_code(db: Database, plan_id: int, prefix: str = "S") -> str:
 
 def annual_notes(indicator: Indicator) -> dict[int, str]:
     return {a.year: a.note for a in indicator.annual_targets if a.note}
+
+
+_ELEMENT_FIELDS = frozenset({"code", "name", "value_type", "aggregation", "entry_level", "unit",
+                             "unit_scale", "description"})
+
+
+def update_element(db: Database, element_id: int, **changes: Any) -> DataElement:
+    """Change fields of a data element.
+
+    Raises:
+        ValidationError: the new code is used by another element.
+    """
+    get_element(db, element_id)
+    unknown = set(changes) - _ELEMENT_FIELDS
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    if "code" in changes and db.execute(
+        "SELECT 1 FROM data_element WHERE code = ? AND id != ?", [changes["code"], element_id]
+    ).fetchone():
+        raise ValidationError(f"数据项代码“{changes['code']}”已被其他数据项使用，请换一个。",
+                              "duplicate element code")
+    values = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in changes.items()}
+    if values:
+        db.execute(f"UPDATE data_element SET {', '.join(f'{k} = ?' for k in values)} "
+                   "WHERE id = ?", [*values.values(), element_id])
+    return get_element(db, element_id)
+
+
+def element_usage(db: Database, element_id: int) -> tuple[list[str], int]:
+    """The names of indicators computed from an element, and how many values it holds."""
+    names = [r[0] for r in db.execute(
+        "SELECT name FROM indicator WHERE numerator_id = ? OR denominator_id = ? ORDER BY id",
+        [element_id, element_id])]
+    values = int(db.execute("SELECT count(*) FROM data_value WHERE element_id = ?",
+                            [element_id]).fetchone()[0])
+    return names, values
+
+
+def delete_element(db: Database, element_id: int) -> None:
+    """Delete an element that no indicator uses and that holds no values.
+
+    Raises:
+        ValidationError: it is still used; the message names what uses it.
+    """
+    element = get_element(db, element_id)
+    names, values = element_usage(db, element_id)
+    if names or values:
+        uses = []
+        if names:
+            uses.append(f"指标 {'、'.join(names[:5])}{' 等' if len(names) > 5 else ''}")
+        if values:
+            uses.append(f"{values} 条已录数值")
+        raise ValidationError(
+            f"数据项“{element.name}”仍被使用（{'；'.join(uses)}），不能删除。", "element in use")
+    db.execute("DELETE FROM data_element WHERE id = ?", [element_id])
+
+
+def new_element_code(db: Database, prefix: str = "E") -> str:
+    used = {r[0] for r in db.execute("SELECT code FROM data_element")}
+    n = 1
+    while f"{prefix}{n:03d}" in used:
+        n += 1
+    return f"{prefix}{n:03d}"

@@ -341,3 +341,48 @@ class OrgUnitTreeModel(_ObjectTreeModel):
         if unit.unit_type is UnitType.STATION:
             return "、".join(t.name for t in self._served.get(unit.id, []))
         return ""
+
+
+AGGREGATION_LABELS = {"sum": "求和", "average": "平均", "last": "取最新", "min": "最小值",
+                      "max": "最大值", "none": "不汇总（区级录入）"}
+VALUE_TYPE_LABELS = {"integer": "整数", "number": "数值", "percentage": "百分数", "text": "文字",
+                     "boolean": "是/否"}
+ENTRY_LEVEL_LABELS = {"station": "各所填报", "district": "区级录入"}
+
+
+class ElementTableModel(QAbstractTableModel):
+    """Data elements: the raw figures units report."""
+
+    headers = ("代码", "名称", "单位", "类型", "汇总方式", "填报层级", "说明")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[DataElement] = []
+
+    def set_elements(self, elements: Sequence[DataElement]) -> None:
+        self.beginResetModel()
+        self._rows = list(elements)
+        self.endResetModel()
+
+    def element(self, row: int) -> DataElement:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        e = self._rows[index.row()]
+        return (e.code, e.name, e.unit, VALUE_TYPE_LABELS[e.value_type.value],
+                AGGREGATION_LABELS[e.aggregation.value], ENTRY_LEVEL_LABELS[e.entry_level.value],
+                e.description)[index.column()]

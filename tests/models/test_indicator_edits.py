@@ -80,3 +80,26 @@ def test_editable_fields_round_trip_through_update(demo_db: Database) -> None:
 def test_proposed_cumulative_targets_add_up_to_the_final_target() -> None:
     path = propose_annual_targets("--", "10", 2021, 2025, TimeSemantics.CUMULATIVE)
     assert path == {2021: "2", 2022: "4", 2023: "6", 2024: "8", 2025: "10"}
+
+
+def test_an_element_in_use_cannot_be_deleted(demo_db: Database) -> None:
+    import pytest
+
+    from desktop.models.errors import ValidationError
+    from desktop.models.indicators import (
+        add_element,
+        delete_element,
+        list_elements,
+        update_element,
+    )
+
+    used = next(e for e in list_elements(demo_db) if e.code == "COMPLAINTS")
+    with pytest.raises(ValidationError, match="消费投诉按期办结率"):
+        delete_element(demo_db, used.id)
+    fresh = add_element(demo_db, "NEW", "新数据项")
+    renamed = update_element(demo_db, fresh.id, name="改名后的数据项", unit="件")
+    assert (renamed.name, renamed.unit) == ("改名后的数据项", "件")
+    with pytest.raises(ValidationError, match="已被其他数据项使用"):
+        update_element(demo_db, fresh.id, code="COMPLAINTS")
+    delete_element(demo_db, fresh.id)
+    assert all(e.code != "NEW" for e in list_elements(demo_db))

@@ -75,8 +75,10 @@ class IndicatorsPage(QWidget):
         self.edit_button = QPushButton("编辑…")
         self.delete_button = QPushButton("删除")
         self.duplicate_button = QPushButton("标记重复…")
+        self.elements_button = QPushButton("数据项…")
+        self.elements_button.setToolTip("管理计算指标所用的数据项（分子、分母、单一数据项）")
         for button in (self.new_button, self.edit_button, self.delete_button,
-                       self.duplicate_button):
+                       self.duplicate_button, self.elements_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(QLabel("双击编辑；Ctrl+Z 撤销"))
@@ -84,6 +86,7 @@ class IndicatorsPage(QWidget):
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
         self.duplicate_button.clicked.connect(self.mark_current_duplicate)
+        self.elements_button.clicked.connect(self.open_elements)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -218,6 +221,11 @@ class IndicatorsPage(QWidget):
         if ok:
             target = None if choice == labels[0] else others[labels.index(choice) - 1].id
             self._push(edits.mark_duplicate(self.context, indicator.id, target))
+
+    def open_elements(self) -> None:
+        from desktop.views.dialogs.elements_dialog import ElementsDialog
+
+        ElementsDialog(self.context, self).exec()
 
     def _push(self, command: edits.DatabaseCommand) -> bool:
         ok = self.context.push(command)
