@@ -25,6 +25,7 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200
 MAX_ROWS = 20_000
 MAX_COLUMNS = 256
+MAX_CELLS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -175,19 +176,20 @@ def _read_openpyxl(path: Path) -> WorkbookData:
     sheets: list[Sheet] = []
     try:
         for ws in book.worksheets:
-            max_row = min(ws.max_row or 0, MAX_ROWS)
-            max_col = min(ws.max_column or 0, MAX_COLUMNS)
-            rows: list[list[Cell]] = []
-            for row in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col):
-                cells = []
-                for cell in row:
-                    value = cell.value
-                    formula = cell.data_type == "f"
-                    if formula and not isinstance(value, str):
-                        value = str(getattr(value, "text", value))  # array formulas
-                    cells.append(Cell(cell.row, cell.column, _plain(value), formula,
-                                      cell.number_format or "General"))
-                rows.append(cells)
+            # Only the cells stored in the file are visited: walking the whole rectangle up to a
+            # far-away cell (Z1000000) would create millions of empty cells.
+            stored = sorted((key, cell) for key, cell in ws._cells.items()
+                            if key[0] <= MAX_ROWS and key[1] <= MAX_COLUMNS)
+            rows: list[list[Cell]] = [[] for _ in range(stored[-1][0][0] if stored else 0)]
+            for (row_number, column), cell in stored:
+                cells = rows[row_number - 1]
+                cells.extend(Cell(row_number, c, None) for c in range(len(cells) + 1, column))
+                value = cell.value
+                formula = cell.data_type == "f"
+                if formula and not isinstance(value, str):
+                    value = str(getattr(value, "text", value))  # array formulas
+                cells.append(Cell(row_number, column, _plain(value), formula,
+                                  cell.number_format or "General"))
             merged = [(r.min_row, r.min_col, r.max_row, r.max_col)
                       for r in ws.merged_cells.ranges]
             sheets.append(Sheet(ws.title, _trim(rows), merged, (ws.max_row or 0) > MAX_ROWS))
@@ -204,14 +206,9 @@ def _read_calamine(path: Path) -> WorkbookData:
         sheets: list[Sheet] = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
-            data = sheet.to_python(skip_empty_area=False)
-            rows = [
-                [Cell(r, c, _plain(v if v != "" else None))
-                 for c, v in enumerate(values[:MAX_COLUMNS], start=1)]
-                for r, values in enumerate(data[:MAX_ROWS], start=1)
-            ]
+            rows, truncated = _calamine_rows(sheet)
             merged = _calamine_merges(sheet)
-            sheets.append(Sheet(name, _trim(rows), merged, len(data) > MAX_ROWS))
+            sheets.append(Sheet(name, _trim(rows), merged, truncated))
     except Exception as exc:
         message = str(exc).lower()
         if "password" in message or "encrypt" in message:
@@ -223,6 +220,33 @@ def _read_calamine(path: Path) -> WorkbookData:
             "数据库未作改动。",
             f"calamine: {type(exc).__name__}: {exc}") from exc
     return WorkbookData(path, sheets)
+
+
+def _calamine_rows(sheet: Any) -> tuple[list[list[Cell]], bool]:
+    """The sheet's rows from A1 and whether some were left unread.
+
+    Rows are taken one by one so that a stray cell far down or far right of the data never
+    becomes millions of Python objects: at most MAX_ROWS rows, and fewer when the sheet is so
+    wide that they would hold more than MAX_CELLS values. ``iter_rows`` yields the empty rows
+    above the first used cell, but starts each row at the first used column.
+    """
+    if sheet.start is None:
+        return [], False
+    first_col = sheet.start[1] + 1
+    width = max(int(sheet.width), 1)
+    limit = max(1, min(MAX_ROWS, MAX_CELLS // width))
+    keep = max(MAX_COLUMNS - first_col + 1, 0)
+    rows: list[list[Cell]] = []
+    for r, values in enumerate(sheet.iter_rows(), start=1):
+        if r > limit:
+            return rows, True
+        if r <= sheet.start[0]:
+            rows.append([])
+            continue
+        rows.append([Cell(r, c, None) for c in range(1, first_col)] + [
+            Cell(r, c, _plain(v if v != "" else None))
+            for c, v in enumerate(values[:keep], start=first_col)])
+    return rows, False
 
 
 def _calamine_merges(sheet: Any) -> list[tuple[int, int, int, int]]:
