@@ -226,3 +226,11 @@ def database_path(db: Database) -> Path | None:
         if name == "main" and file:
             return Path(file)
     return None
+
+
+def backup_before_import(db: Database, what: str = "import") -> Path | None:
+    """Back up the file behind ``db`` before an import (nothing for an in-memory database)."""
+    path = database_path(db)
+    if path is None:
+        return None
+    return backup_database(path, reason=f"before-{what}")

@@ -16,9 +16,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from desktop.models.assignments import ItemAssignments
 from desktop.models.indicators import Attribute, DataElement, Indicator
 from desktop.models.orgunits import OrgUnit, UnitType
-from desktop.models.plans import ItemType, PlanItem
+from desktop.models.plans import ItemType, OutlineNode, PlanItem
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -220,6 +221,7 @@ class _ObjectTreeModel(QAbstractItemModel):
 
     def set_objects(self, objects: Sequence[Any]) -> None:
         self.beginResetModel()
+        self._retired = [*getattr(self, "_retired", [])[-3:], self._root]  # see set_roots
         self._root = _TreeNode(None, None, 0)
         nodes: dict[int, _TreeNode] = {}
         pending = list(objects)
@@ -289,10 +291,19 @@ class _ObjectTreeModel(QAbstractItemModel):
 
 
 class PlanItemTreeModel(_ObjectTreeModel):
-    """A plan's outline: chapters, sections, headings, 专栏 and task paragraphs."""
+    """A plan's outline with who leads each item and by when."""
 
-    headers = ("标题", "类型", "编号", "原文行")
+    headers = ("标题", "类型", "编号", "牵头单位", "配合单位", "完成时限", "原文行")
     _BOLD = frozenset({ItemType.CHAPTER, ItemType.SECTION, ItemType.BOX})
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.assignments: dict[int, ItemAssignments] = {}
+
+    def set_items(self, items: Sequence[PlanItem],
+                  assignments: dict[int, ItemAssignments]) -> None:
+        self.assignments = assignments
+        self.set_objects(items)
 
     def display(self, obj: Any, column: int) -> str:
         item: PlanItem = obj
@@ -304,6 +315,13 @@ class PlanItemTreeModel(_ObjectTreeModel):
             return item.item_type.label
         if column == 2:
             return item.marker
+        given = self.assignments.get(item.id)
+        if column == 3:
+            return "、".join(d.unit_display_name for d in given.lead) if given else ""
+        if column == 4:
+            return "、".join(d.unit_display_name for d in given.cooperating) if given else ""
+        if column == 5:
+            return (given.deadline or "") if given else ""
         return f"第 {item.source_line} 行" if item.source_line else ""
 
     def extra(self, obj: Any, column: int, role: int) -> Any:
@@ -386,3 +404,70 @@ class ElementTableModel(QAbstractTableModel):
         return (e.code, e.name, e.unit, VALUE_TYPE_LABELS[e.value_type.value],
                 AGGREGATION_LABELS[e.aggregation.value], ENTRY_LEVEL_LABELS[e.entry_level.value],
                 e.description)[index.column()]
+
+
+class OutlineNodeTreeModel(_ObjectTreeModel):
+    """An outline being previewed (not stored yet): nodes hold their children."""
+
+    headers = ("标题", "类型", "编号", "原文行")
+
+    def set_roots(self, roots: Sequence[OutlineNode]) -> None:
+        self.beginResetModel()
+        # Indexes handed out before the reset point at the old wrappers; keep them alive so
+        # that a stale index held anywhere can never dereference freed memory.
+        self._retired = [*getattr(self, "_retired", []), self._root]
+        self._root = _TreeNode(None, None, 0)
+        self._wrappers: dict[int, _TreeNode] = {}
+
+        def wrap(node: OutlineNode, parent: _TreeNode) -> None:
+            wrapper = _TreeNode(node, parent, len(parent.children))
+            parent.children.append(wrapper)
+            self._wrappers[id(node)] = wrapper
+            for child in node.children:
+                wrap(child, wrapper)
+
+        for root in roots:
+            wrap(root, self._root)
+        self.endResetModel()
+
+    def node_at(self, index: Index) -> OutlineNode | None:
+        obj = self.object_at(index)
+        return obj if isinstance(obj, OutlineNode) else None
+
+    def index_of(self, node: OutlineNode) -> QModelIndex:
+        wrapper = getattr(self, "_wrappers", {}).get(id(node))
+        if wrapper is None:
+            return QModelIndex()
+        return self.createIndex(wrapper.row, 0, wrapper)
+
+    def node_changed(self, node: OutlineNode) -> None:
+        index = self.index_of(node)
+        if index.isValid():
+            last = self.createIndex(index.row(), len(self.headers) - 1, index.internalPointer())
+            self.dataChanged.emit(index, last)
+
+    def display(self, obj: Any, column: int) -> str:
+        node: OutlineNode = obj
+        if column == 0:
+            if node.item_type in (ItemType.TASK, ItemType.PARAGRAPH, ItemType.BOX_ITEM):
+                return node.title
+            return f"{node.marker} {node.title}".strip()
+        if column == 1:
+            return node.item_type.label
+        if column == 2:
+            return node.marker
+        return f"第 {node.source_line} 行" if node.source_line else ""
+
+    def extra(self, obj: Any, column: int, role: int) -> Any:
+        node: OutlineNode = obj
+        if role == Qt.ItemDataRole.FontRole and column == 0 and node.item_type in (
+            ItemType.CHAPTER, ItemType.SECTION, ItemType.BOX
+        ):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1 and (
+            node.item_type is ItemType.TASK
+        ):
+            return QBrush(QColor("#1f4e8c"))
+        return None

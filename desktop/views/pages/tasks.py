@@ -16,7 +16,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlite_utils import Database
 
+from desktop.models.assignments import (
+    ItemAssignments,
+    assignments_by_item,
+    clear_assignments,
+    set_assignments,
+)
+from desktop.models.orgunits import list_units
 from desktop.models.plans import ItemType, PlanItem, list_plan_items
 from desktop.models.sentences import indicator_from_sentence
 from desktop.views.context import AppContext
@@ -41,7 +49,7 @@ class TasksPage(QWidget):
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
-        for column in (1, 2, 3):
+        for column in range(1, self.model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.summary = QLabel()
         self.detail = QTextBrowser()
@@ -57,23 +65,36 @@ class TasksPage(QWidget):
         self.sentence_button.clicked.connect(self.request_indicator_from_selection)
         self.detail.selectionChanged.connect(self._on_detail_selection_changed)
         self._current: PlanItem | None = None
+        self.assign_button = QPushButton("分配单位…")
+        self.assign_button.setToolTip("指定牵头单位、配合单位、完成时限和年度节点（Enter）")
+        self.assign_button.setEnabled(False)
+        self.assign_button.clicked.connect(self.assign_current)
+        self.tree.activated.connect(lambda _index: self.assign_current())
         top = QHBoxLayout()
         top.addWidget(self.summary)
+        top.addWidget(self.assign_button)
         top.addWidget(self.sentence_button)
         top.addStretch(1)
-        top.addWidget(QLabel("只读：分解任务、指定牵头和配合单位的功能将在后续版本提供。"))
+        self.unassigned_label = QLabel()
+        top.addWidget(self.unassigned_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         context.plan_changed.connect(self.refresh)
+        context.data_changed.connect(self._refresh_assignments)
         self.refresh()
 
     def refresh(self) -> None:
         plan = self.context.plan
         items = list_plan_items(self.context.db, plan.id) if plan else []
-        self.model.set_objects(items)
+        self._items = items
+        given = assignments_by_item(self.context.db, plan.id) if plan else {}
+        self.model.set_items(items, given)
+        self._current = None
+        self.assign_button.setEnabled(False)
+        self._update_unassigned(items, given)
         tasks = sum(1 for i in items if i.item_type is ItemType.TASK)
         boxes = sum(1 for i in items if i.item_type is ItemType.BOX)
         self.summary.setText(f"共 {len(items)} 个条目，其中任务 {tasks} 项、专栏 {boxes} 个"
@@ -89,6 +110,60 @@ class TasksPage(QWidget):
                     self.tree.expand(self.model.index(section, 0, chapter))
                 self.tree.scrollTo(chapter, QTreeView.ScrollHint.PositionAtTop)
                 break
+
+    def _refresh_assignments(self) -> None:
+        """Re-read who does what without rebuilding the tree (keeps expansion and selection)."""
+        plan = self.context.plan
+        given = assignments_by_item(self.context.db, plan.id) if plan else {}
+        self.model.assignments = given
+        rows = self.model.rowCount()
+        if rows:
+            self.model.dataChanged.emit(self.model.index(0, 0),
+                                        self.model.index(rows - 1, self.model.columnCount() - 1))
+            self.tree.viewport().update()
+        self._update_unassigned(getattr(self, "_items", []), given)
+
+    def _update_unassigned(self, items: list[PlanItem], given: dict[int, ItemAssignments]) -> None:
+        tasks = [i for i in items if i.item_type is ItemType.TASK]
+        missing = sum(1 for t in tasks if t.id not in given or not given[t.id].lead)
+        self.unassigned_label.setText(f"尚未指定牵头单位的任务：{missing} 项" if tasks else "")
+
+    def assign_current(self) -> None:
+        """Open the assignment form for the selected item and apply it as an undoable edit."""
+        from desktop.views.dialogs.assignment_dialog import AssignmentDialog
+        from desktop.views.feedback import show_error
+        from desktop.views.undo import DatabaseCommand
+
+        item = self._current
+        plan = self.context.plan
+        if item is None or plan is None:
+            return
+        before = self.model.assignments.get(item.id)
+        dialog = AssignmentDialog(item, list_units(self.context.db), plan.years, before, self)
+        self.assignment_dialog = dialog
+        if dialog.exec() != AssignmentDialog.DialogCode.Accepted:
+            return
+        form = dialog.form()
+
+        def apply(db: Database) -> None:
+            set_assignments(db, item.id, lead=form.lead, cooperating=form.cooperating,
+                            deadline=form.deadline, note=form.note,
+                            milestones=form.milestones)
+
+        def restore(db: Database) -> None:
+            if before is None:
+                clear_assignments(db, item.id)
+                return
+            set_assignments(db, item.id,
+                            lead=[d.org_unit_id for d in before.lead],
+                            cooperating=[d.org_unit_id for d in before.cooperating],
+                            deadline=before.deadline, note=before.note,
+                            milestones={m.year: m.description for m in before.milestones})
+
+        command = DatabaseCommand(f"分配任务“{item.title}”", lambda: self.context.db, apply,
+                                  restore, self.context.data_changed.emit)
+        if not self.context.push(command) and command.error is not None:
+            show_error(self, command.error)
 
     def _holds_any(self, index: QModelIndex, parents: set[int | None]) -> bool:
         item: PlanItem | None = self.model.object_at(index)
@@ -115,6 +190,7 @@ class TasksPage(QWidget):
         item: PlanItem | None = self.model.object_at(current)
         self._current = item
         self.sentence_button.setEnabled(False)
+        self.assign_button.setEnabled(item is not None)
         if item is None:
             return
         body = (item.body or item.source_text).replace("\n", "<br>")
