@@ -29,8 +29,8 @@ def test_a_task_is_given_to_a_lead_and_cooperating_units_and_undone(
     assert page.assign_button.isEnabled()
 
     def fill(dialog: AssignmentDialog) -> int:
-        names = {dialog.lead.item(r).text(): dialog.lead.item(r) for r in range(dialog.lead.count())}
-        ids = {text.split("（")[0]: item.data(Qt.ItemDataRole.UserRole) for text, item in names.items()}
+        entries = [dialog.lead.item(r) for r in range(dialog.lead.count())]
+        ids = {e.text().split("（")[0]: e.data(Qt.ItemDataRole.UserRole) for e in entries}
         dialog.set_checked(dialog.lead, {ids["登记注册科"]})
         dialog.set_checked(dialog.cooperating, {ids["大佛所"], ids["区商务委"]})
         dialog.has_deadline.setChecked(True)
