@@ -300,14 +300,17 @@ def guess_plan_years(text: str, today: int | None = None) -> tuple[int, int]:
     return start, start + 4
 
 
-def create_plan_for_file(db: Database, file_name: str, title: str = "", **details: Any) -> Plan:
+def create_plan_for_file(db: Database, file_name: str, title: str = "", *,
+                         years: tuple[int, int] | None = None, **details: Any) -> Plan:
     """Create a plan named after an imported file (or the title found in it).
 
-    The period comes from the title or the file name; the code is unique in the database.
+    The period is ``years`` when the caller read it from the file (a table's header years are
+    the baseline and the final year), else it comes from the title or the file name; the code
+    is unique in the database.
     """
     stem = Path(file_name).stem
     name = title or stem
-    start, end = guess_plan_years(f"{name} {stem}")
+    start, end = years if years else guess_plan_years(f"{name} {stem}")
     base = re.sub(r"\W+", "-", stem).strip("-")[:40] or "PLAN"
     code, n = base, 1
     while db.execute("SELECT 1 FROM plan WHERE code = ?", [code]).fetchone():
