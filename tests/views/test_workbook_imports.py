@@ -68,7 +68,7 @@ def test_a_table_with_errors_offers_only_the_valid_rows(
     assert dialog.table.item(flagged[0], 8).text()  # the row says what is wrong
     locations = [dialog.issues.item(r, 1).text() for r in range(dialog.issues.rowCount())]
     assert any("坏指标表.xlsx" in loc and "列" in loc for loc in locations)
-    assert "只导入无误的 15 项" == dialog.import_valid.text()
+    assert dialog.import_valid.text() == "只导入无误的 15 项"
     assert summarise_database(empty_window.context.db).plans == 0
 
 
@@ -79,7 +79,8 @@ def test_a_plan_exported_from_the_app_imports_into_another_database(
     from desktop.models.progress import run_job
 
     plan = window.context.plan
-    assert plan is not None and window.context.path is not None
+    assert plan is not None
+    assert window.context.path is not None
     workbook = tmp_path / "规划.xlsx"
     run_job(export_plan_job(window.context.path, plan.id, workbook))
     assert window.switch_database(tmp_path / "station.db")
