@@ -348,6 +348,9 @@ def delete_unit(db: Database, unit_id: int) -> None:
 def set_townships(db: Database, station_id: int, township_ids: Iterable[int]) -> list[OrgUnit]:
     """Replace the townships and streets a station serves; returns them in tree order.
 
+    A township is served by one station: one given here that another station served is
+    moved to this station (the audit trail records from where).
+
     Raises:
         NotFoundError: a unit does not exist.
         ValidationError: the station is not a 市场监管所, or a unit given is not a 镇街.
@@ -369,11 +372,22 @@ def set_townships(db: Database, station_id: int, township_ids: Iterable[int]) ->
             wanted.append(township.id)
     old = sorted(r[0] for r in db.execute(
         "SELECT township_id FROM station_township WHERE station_id = ?", [station_id]))
-    if old != sorted(wanted):
+    moved = {r[0]: r[1] for r in db.execute(
+        f"SELECT township_id, station_id FROM station_township WHERE station_id != ? "
+        f"AND township_id IN ({', '.join('?' * len(wanted))})", [station_id, *wanted])
+    } if wanted else {}
+    if old != sorted(wanted) or moved:
         db.execute("DELETE FROM station_township WHERE station_id = ?", [station_id])
+        for township_id, previous in moved.items():
+            db.execute("DELETE FROM station_township WHERE station_id = ? AND township_id = ?",
+                       [previous, township_id])
         for township_id in wanted:
             link_station_township(db, station_id, township_id)
-        record_event(db, "unit.townships", "org_unit", station_id, old=old, new=sorted(wanted))
+        new: object = sorted(wanted)
+        if moved:
+            new = {"townships": sorted(wanted),
+                   "moved_from": {str(t): s for t, s in sorted(moved.items())}}
+        record_event(db, "unit.townships", "org_unit", station_id, old=old, new=new)
     return townships_served(db).get(station_id, [])
 
 
