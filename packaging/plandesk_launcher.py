@@ -1,8 +1,8 @@
 """Entry script of the bundled PlanDesk app (``plandesk``); PyInstaller freezes this file.
 
 ``PLANDESK_BUNDLE_CHECK=1`` makes the executable check the bundle instead of starting the app:
-it imports the libraries later features use, loads Qt's zh_CN translation and the bundled font
-file check, prints one JSON line and exits 0 when everything is present (1 otherwise).
+it imports the libraries later features use, loads Qt's zh_CN translation, looks for the bundled
+font, prints one JSON line and exits 0 when everything is present (1 otherwise).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import sys
 CHECK_MODULES = (
     "matplotlib", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_qtagg",
     "matplotlib.figure", "reportlab", "reportlab.pdfgen.canvas", "reportlab.pdfbase.ttfonts",
-    "reportlab.platypus", "openpyxl", "python_calamine", "sqlite_utils", "platformdirs", "click",
+    "reportlab.platypus", "openpyxl", "python_calamine", "docx", "lxml.etree", "sqlite_utils",
+    "platformdirs", "click", "desktop.app", "desktop.cli", "desktop.views.main_window",
 )
 
 
@@ -44,7 +45,7 @@ def bundle_check() -> int:
     from desktop.paths import resource_path
 
     result["font"] = resource_path("fonts", "WenQuanYiMicroHei.ttf").is_file()
-    print(json.dumps(result, ensure_ascii=False))
+    print(json.dumps(result, ensure_ascii=False))  # noqa: T201 - the check's report
     ok = not failed and result["qtbase_zh_CN"] and result["font"]
     return 0 if ok else 1
 
