@@ -42,19 +42,21 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(QIcon(str(resource_path("icons", "plandesk.png"))))
     install_chinese(app)
 
-    from desktop.views.feedback import install_excepthook
-
-    install_excepthook()
     from PySide6.QtGui import QGuiApplication
 
+    from desktop.views.feedback import install_excepthook
+
     interactive = not args.smoke and QGuiApplication.platformName() not in ("offscreen", "minimal")
+    install_excepthook(interactive=interactive)
     window = open_main_window(args.db or default_database_path(), interactive=interactive)
     if window is None:
         return 1
     if args.smoke:
         window.show()
         QTimer.singleShot(0, window.close)
-        app.exec()
+        status = app.exec()
+        if status != 0:
+            return status
         print(f"smoke ok: {window.context.path}")  # noqa: T201 - the installer check reads it
         return 0
     if args.screenshots:

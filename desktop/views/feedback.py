@@ -30,11 +30,24 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "操作�
     )
 
 
-def install_excepthook() -> None:
-    """Log any uncaught exception and show it in a dialog instead of dying silently."""
+def install_excepthook(*, interactive: bool = True) -> None:
+    """Log any uncaught exception and show it in a dialog instead of dying silently.
+
+    Without a user to answer a dialog (``--smoke``, offscreen), the error goes to stderr and
+    the application exits with status 1 instead of waiting on a modal box forever.
+    """
 
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        log.error("uncaught exception:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        log.error("uncaught exception:\n%s", text)
+        if not interactive:
+            print(f"PlanDesk 程序错误（日志：{log_file()}）：\n{text}", file=sys.stderr)  # noqa: T201
+            app = QApplication.instance()
+            if app is not None:
+                app.exit(1)
+            else:
+                sys.exit(1)
+            return
         if QApplication.instance() is not None:
             show_error(QApplication.activeWindow(), exc)
 
