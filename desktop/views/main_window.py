@@ -124,6 +124,13 @@ class MainWindow(QMainWindow):
                      self.open_database_dialog)
         self._action(file_menu, "备份数据库(&B)…", "Ctrl+Shift+B", self.backup_dialog)
         file_menu.addSeparator()
+        self._action(file_menu, "导入规划文档(&I)…", "Ctrl+I", self.import_document_dialog)
+        self._action(file_menu, "导入指标表(&T)…", "Ctrl+Shift+I",
+                     self.import_indicator_table_dialog)
+        file_menu.addSeparator()
+        self._action(file_menu, "导出规划工作簿(&E)…", "Ctrl+E", self.export_plan_dialog)
+        self._action(file_menu, "导入规划工作簿(&W)…", "Ctrl+Shift+W", self.import_plan_dialog)
+        file_menu.addSeparator()
         self._action(file_menu, "退出(&X)", QKeySequence.StandardKey.Quit, self.close)
 
         edit_menu = self.menuBar().addMenu("编辑(&E)")
@@ -239,6 +246,179 @@ class MainWindow(QMainWindow):
         self._worker = start_job(
             self, "载入演示数据", job, lambda _summary: self.context.reload(),
             lambda exc: show_error(self, exc))
+
+    # imports -----------------------------------------------------------
+    def import_document_dialog(self) -> None:
+        start = str(QSettings().value("folders/import", ""))
+        name, _ = QFileDialog.getOpenFileName(self, "导入规划文档", start,
+                                              "规划文档 (*.docx *.txt);;所有文件 (*)")
+        if name:
+            QSettings().setValue("folders/import", str(Path(name).parent))
+            self.import_document(Path(name))
+
+    def import_document(self, path: Path) -> None:
+        """Read the document off the UI thread, then show the preview."""
+        from desktop.documents.plan_document import read_plan_document
+
+        def job() -> Generator[Progress, None, object]:
+            yield Progress(0, 1, f"正在读取 {path.name}")
+            return read_plan_document(path)
+
+        self._worker = start_job(self, "读取规划文档", job, self._show_outline_preview,
+                                 lambda exc: show_error(self, exc, "无法导入该文档"))
+
+    def _show_outline_preview(self, document: object) -> None:
+        from desktop.documents.importing import import_outline_job
+        from desktop.documents.plan_document import PlanDocument
+        from desktop.views.dialogs.outline_import_dialog import OutlineImportDialog
+
+        assert isinstance(document, PlanDocument)
+        dialog = OutlineImportDialog(self.context, document, self)
+        self.outline_dialog = dialog
+        if dialog.exec() != OutlineImportDialog.DialogCode.Accepted:
+            return
+        allow = False
+        if dialog.change is not None and dialog.change.removed_linked:
+            names = "、".join(f"{c.marker}{c.title}" for c in dialog.change.removed_linked[:8])
+            answer = QMessageBox.question(
+                self, "删除已分配的条目",
+                f"新文档中没有以下条目，但它们已分配单位、记录了进展或关联了指标：{names}。"
+                "\n\n删除这些条目（其分配和进展记录一并删除，指标保留但失去出处）？")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            allow = True
+        path = self.context.path
+        assert path is not None
+        plan_id = dialog.target_plan_id()
+        roots = dialog.roots
+
+        def job() -> Generator[Progress, None, object]:
+            return (yield from import_outline_job(path, document, roots, plan_id,
+                                                  allow_removing_linked=allow))
+
+        self._worker = start_job(self, "导入规划大纲", job, self._on_outline_imported,
+                                 lambda exc: show_error(self, exc, "导入未完成"))
+
+    def _on_outline_imported(self, result: object) -> None:
+        from desktop.models.outline_store import OutlineChange
+
+        assert isinstance(result, tuple)
+        plan_id, change = result
+        assert isinstance(plan_id, int)
+        assert isinstance(change, OutlineChange)
+        self.context.reload()
+        self.context.select_plan(plan_id)
+        counts = change.counts()
+        self.statusBar().showMessage(
+            f"规划大纲已导入：新增 {counts['added']} 条，删除 {counts['removed']} 条，"
+            f"修改 {counts['changed']} 条，未变 {change.unchanged} 条。导入前已自动备份。", 15000)
+        self.show_page("任务")
+
+    def _open_name(self, title: str, filters: str) -> Path | None:
+        start = str(QSettings().value("folders/import", ""))
+        name, _ = QFileDialog.getOpenFileName(self, title, start, filters)
+        if not name:
+            return None
+        QSettings().setValue("folders/import", str(Path(name).parent))
+        return Path(name)
+
+    def import_indicator_table_dialog(self) -> None:
+        path = self._open_name("导入指标表", "工作簿 (*.xlsx *.xls *.ods);;所有文件 (*)")
+        if path:
+            self.import_indicator_table(path)
+
+    def import_indicator_table(self, path: Path) -> None:
+        from desktop.excel.jobs import read_indicator_table_job
+
+        self._worker = start_job(self, "读取指标表", lambda: read_indicator_table_job(path),
+                                 self._show_indicator_preview,
+                                 lambda exc: show_error(self, exc, "无法导入该工作簿"))
+
+    def _show_indicator_preview(self, preview: object) -> None:
+        from desktop.excel.indicator_table import IndicatorTablePreview
+        from desktop.excel.jobs import import_indicator_table_job
+        from desktop.views.dialogs.import_preview import IndicatorTablePreviewDialog
+
+        assert isinstance(preview, IndicatorTablePreview)
+        dialog = IndicatorTablePreviewDialog(preview, self.context.plans, self.context.plan,
+                                             self)
+        self.indicator_dialog = dialog
+        if dialog.exec() != IndicatorTablePreviewDialog.DialogCode.Accepted:
+            return
+        path = self.context.path
+        assert path is not None
+        plan_id, rows = dialog.target_plan_id(), dialog.chosen_rows()
+
+        def job() -> Generator[Progress, None, object]:
+            return (yield from import_indicator_table_job(path, preview, plan_id, rows))
+
+        def done(result: object) -> None:
+            assert isinstance(result, tuple)
+            new_plan, counts = result
+            self.context.reload()
+            self.context.select_plan(new_plan)
+            self.statusBar().showMessage(
+                f"指标已导入：新增 {counts['created']} 项，更新 {counts['updated']} 项，"
+                f"未变 {counts['unchanged']} 项。导入前已自动备份。", 15000)
+            self.show_page("指标")
+
+        self._worker = start_job(self, "导入指标", job, done,
+                                 lambda exc: show_error(self, exc, "导入未完成"))
+
+    def export_plan_dialog(self) -> None:
+        from desktop.excel.jobs import export_plan_job
+
+        plan, path = self.context.plan, self.context.path
+        if plan is None or path is None:
+            QMessageBox.information(self, "导出规划工作簿", "当前没有可导出的规划。")
+            return
+        start = str(QSettings().value("folders/export", ""))
+        suggested = str(Path(start) / f"{plan.short_title or plan.title}.xlsx")
+        name, _ = QFileDialog.getSaveFileName(self, "导出规划工作簿", suggested, "工作簿 (*.xlsx)")
+        if not name:
+            return
+        target = Path(name).with_suffix(".xlsx")
+        QSettings().setValue("folders/export", str(target.parent))
+        self._worker = start_job(
+            self, "导出规划工作簿", lambda: export_plan_job(path, plan.id, target),
+            lambda _result: self.statusBar().showMessage(f"已导出到 {target}", 15000),
+            lambda exc: show_error(self, exc, "导出未完成"))
+
+    def import_plan_dialog(self) -> None:
+        path = self._open_name("导入规划工作簿", "工作簿 (*.xlsx *.xls *.ods);;所有文件 (*)")
+        if path:
+            self.import_plan_workbook(path)
+
+    def import_plan_workbook(self, workbook: Path) -> None:
+        """Check the workbook (dry run), show what it would do, then import it."""
+        from desktop.excel.jobs import import_plan_job
+        from desktop.excel.plan_workbook import PlanImportResult
+        from desktop.views.dialogs.import_preview import ImportResultDialog
+
+        database = self.context.path
+        assert database is not None
+
+        def checked(result: object) -> None:
+            assert isinstance(result, PlanImportResult)
+            dialog = ImportResultDialog(f"导入规划工作簿 — {workbook.name}", result.summary(),
+                                        result.issues, result.ok, self)
+            self.plan_import_dialog = dialog
+            if dialog.exec() != ImportResultDialog.DialogCode.Accepted:
+                return
+            self._worker = start_job(
+                self, "导入规划工作簿", lambda: import_plan_job(database, workbook, False),
+                imported, lambda exc: show_error(self, exc, "导入未完成"))
+
+        def imported(result: object) -> None:
+            assert isinstance(result, PlanImportResult)
+            self.context.reload()
+            if result.plan_id is not None:
+                self.context.select_plan(result.plan_id)
+            self.statusBar().showMessage(result.summary() + " 导入前已自动备份。", 15000)
+
+        self._worker = start_job(self, "检查规划工作簿",
+                                 lambda: import_plan_job(database, workbook, True), checked,
+                                 lambda exc: show_error(self, exc, "无法导入该工作簿"))
 
     # geometry ----------------------------------------------------------
     def _restore_geometry(self) -> None:
