@@ -69,25 +69,24 @@ def import_indicators(ctx: click.Context, file: Path, plan_id: int | None, sheet
 def _write(ctx: click.Context, preview: IndicatorTablePreview,
            plan_id: int | None) -> tuple[dict[str, int], str, int, list[ImportIssue]]:
     from desktop.excel.indicator_table import apply_indicator_table, plan_year_issues
-    from desktop.models.plans import create_plan_for_file, get_plan, guess_plan_years
-    from desktop.models.store import open_database
+    from desktop.models.plans import create_plan_for_file, get_plan
+    from desktop.models.store import backup_before_import, open_database
 
     db = open_database(ctx.obj)
     try:
+        backup_before_import(db, "import-indicators")
         with db.atomic():
             if plan_id is not None:
                 plan = get_plan(db, plan_id)
                 year_issues = plan_year_issues(preview, plan)
             else:
-                title = preview.path.stem
-                details: dict[str, Any] = {}
-                if preview.baseline_year and preview.target_year:
-                    period = (preview.baseline_year + 1, preview.target_year)
-                    # The plan's period follows the years printed in the header.
-                    if period[0] <= period[1] and guess_plan_years(title) != period:
-                        title = f"{title}（{period[0]}—{period[1]}年）"
-                    details["baseline_year"] = preview.baseline_year
-                plan = create_plan_for_file(db, preview.path.name, title, **details)
+                years = None
+                if preview.baseline_year and preview.target_year and (
+                    preview.baseline_year < preview.target_year
+                ):
+                    # The plan's period follows the years printed in the table's header.
+                    years = (preview.baseline_year + 1, preview.target_year)
+                plan = create_plan_for_file(db, preview.path.name, years=years)
                 year_issues = []
             counts = apply_indicator_table(db, plan.id, preview)
     finally:

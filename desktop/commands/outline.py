@@ -65,12 +65,13 @@ def _import(db_path: Path, document: PlanDocument, plan_id: int | None,
             allow_removing_linked: bool) -> tuple[Plan, OutlineChange, bool]:
     from desktop.models.outline_store import apply_outline
     from desktop.models.plans import create_plan_for_file, get_plan
-    from desktop.models.store import open_database
+    from desktop.models.store import backup_before_import, open_database
 
     db = open_database(db_path)
     try:
         target = get_plan(db, plan_id) if plan_id is not None else _find_imported(
             db, document.source_hash)
+        backup_before_import(db, "import-outline")
         with db.atomic():
             new = target is None
             if target is None:

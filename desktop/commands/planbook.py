@@ -45,8 +45,11 @@ def export_plan_command(ctx: click.Context, out: Path, plan_id: int | None) -> N
 def import_plan_command(ctx: click.Context, source: Path, dry_run: bool, as_json: bool) -> None:
     """导入规划工作簿或手工编制的任务分解表；有任何错误时不写入任何内容。"""
     from desktop.excel.plan_workbook import import_plan
+    from desktop.models.store import backup_before_import
 
     db = _open(ctx)
+    if not dry_run:
+        backup_before_import(db, "import-plan")
     result = import_plan(db, source, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
