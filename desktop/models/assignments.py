@@ -113,7 +113,7 @@ def _details(db: Database, where: str, params: list[object]) -> list[AssignmentD
         for r in db.query(
             "SELECT a.*, u.code, u.name, u.short_name FROM assignment a "
             "JOIN org_unit u ON u.id = a.org_unit_id JOIN plan_item p ON p.id = a.plan_item_id "
-            f"WHERE {where} ORDER BY a.plan_item_id, a.role DESC, a.id", params)
+            f"WHERE {where} ORDER BY a.plan_item_id, a.role DESC, u.sort_order, u.id", params)
     ]
 
 

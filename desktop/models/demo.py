@@ -93,6 +93,7 @@ def build_demo(db: Database) -> Job[DemoSummary]:
         elements = _build_elements(db, spec)
         for order, row in enumerate(spec["indicators"], start=1):
             add_indicator(db, plan.id, order, _indicator_spec(row, elements, box_line, plan))
+        _assign_demo_tasks(db, plan.id, units)
         yield Progress(3, total, "生成演示数值")
         values = _generate_values(db, spec, units, elements)
         for year in DEMO_VALUE_YEARS:
@@ -134,6 +135,44 @@ def _build_units(db: Database, spec: dict[str, Any]) -> dict[str, Any]:
         add_unit(db, f"CQ-TN-D{order:02d}", name, UnitType.OUTSIDE_DEPARTMENT,
                  parent_id=county.id, sort_order=200 + order)
     return {"city": city.id, "bureau": bureau.id, "county": county.id, "stations": stations}
+
+
+#: Lead division of the tasks of each 节 of the task chapter (a demo assumption).
+_SECTION_LEADS = ("综合规划科", "信用监督管理科", "登记注册科", "知识产权科", "食品安全监督管理科",
+                  "综合规划科", "办公室")
+
+
+def _assign_demo_tasks(db: Database, plan_id: int, units: dict[str, Any]) -> None:
+    """Give every task of the task chapter a lead division and two cooperating stations."""
+    from desktop.models.assignments import set_assignments
+    from desktop.models.orgunits import list_units
+    from desktop.models.plans import list_plan_items
+
+    rng = random.Random(DEMO_SEED + 1)
+    divisions = {u.name: u.id for u in list_units(db, UnitType.DIVISION)}
+    items = list_plan_items(db, plan_id)
+    by_id = {i.id: i for i in items}
+    sections = [i for i in items if i.item_type is ItemType.SECTION
+                and by_id.get(i.parent_id or -1) is not None
+                and by_id[i.parent_id or -1].title == "主要任务"]
+    for order, section in enumerate(sections):
+        lead = divisions[_SECTION_LEADS[order % len(_SECTION_LEADS)]]
+        for item in items:
+            if item.item_type is not ItemType.TASK or not _under(item, section.id, by_id):
+                continue
+            cooperating = rng.sample(units["stations"], 2)
+            set_assignments(db, item.id, lead=[lead], cooperating=cooperating,
+                            deadline="2025-12-31", note="演示分工",
+                            milestones={2023: "完成中期目标", 2025: "全面完成"})
+
+
+def _under(item: Any, ancestor_id: int, by_id: dict[int, Any]) -> bool:
+    parent = item.parent_id
+    while parent is not None:
+        if parent == ancestor_id:
+            return True
+        parent = by_id[parent].parent_id
+    return False
 
 
 def _build_elements(db: Database, spec: dict[str, Any]) -> dict[str, int]:

@@ -191,7 +191,8 @@ def test_assignments_units_and_notes_come_back_cell_by_cell(
     by_item = assignments_by_item(fresh, 1)
     first = by_item[task(fresh, "强化平台经济监管").id]
     assert [d.unit_display_name for d in first.lead] == ["综合规划科"]
-    assert [d.unit_display_name for d in first.cooperating] == ["大佛所", "龙形所", "梓潼所"]
+    assert sorted(d.unit_display_name for d in first.cooperating) == sorted(
+        ["大佛所", "龙形所", "梓潼所"])
     assert first.deadline == "2025年12月底前"
     assert [(m.year, m.description) for m in first.milestones] == [
         (2022, "完成平台企业摸底"), (2023, "=建立台账（非公式）"), (2024, "第一行\n第二行")]
@@ -317,7 +318,7 @@ def test_reimporting_an_edited_workbook_updates_the_plan_in_place(
     item = task(rich_db, "加强新经济新业态监管")
     assert item.id == renamed.id
     cooperating = assignments_by_item(rich_db, 1)[item.id].cooperating
-    assert [d.unit_name for d in cooperating] == ["区公安局", "区商务委"]
+    assert [d.unit_name for d in cooperating] == ["区商务委", "区公安局"]  # in tree order
     changed = find_indicator(rich_db, 1, code="I16")
     assert changed is not None
     assert changed.target.text == "≥81"
@@ -383,8 +384,8 @@ def test_a_hand_made_task_table_sets_up_a_new_plan(demo_db: Database, tmp_path: 
     by_item = assignments_by_item(demo_db, plan.id)
     first = by_item[items[0].id]
     assert [d.unit_short_name or d.unit_name for d in first.lead] == ["大佛所"]
-    assert [d.unit_name for d in first.cooperating] == [
-        "区发展改革委", "区商务委", "区公安局", "区卫生健康委"]
+    assert [d.unit_name for d in first.cooperating] == [  # in tree order
+        "区发展改革委", "区商务委", "区卫生健康委", "区公安局"]
     second = by_item[items[1].id]
     assert second.lead[0].unit_short_name == "龙形所"
     assert second.deadline == "2028-06-30"
@@ -482,7 +483,8 @@ def test_a_station_receives_its_plan_from_the_district(exported: Path) -> None:
     station = get_unit_by_code(station_db, "CQ-TN-S01")
     mine = [d for item in assignments_by_item(station_db, 1).values()
             for d in (*item.lead, *item.cooperating) if d.org_unit_id == station.id]
-    assert [d.role.label for d in mine] == ["配合"]
+    assert mine  # the demo gives 大佛所 a part in several tasks
+    assert {d.role.label for d in mine} == {"配合"}
     towns = {u.name for u in list_units(station_db, UnitType.TOWNSHIP)}
     assert "大佛街道" in towns
 
