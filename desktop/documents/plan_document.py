@@ -70,6 +70,8 @@ def read_plan_document(path: Path | str) -> PlanDocument:
         paragraphs = read_text_paragraphs(data, name)
         header = parse_header("\n".join(p.text for p in paragraphs))
     parsed = read_outline(paragraphs, file_name=name)
+    if kind == "docx":  # a Word document's positions are paragraphs, not lines
+        parsed = replace(parsed, issues=[replace(i, row_unit="段") for i in parsed.issues])
     if not parsed.roots:
         reason = next((i.message for i in parsed.issues if i.severity == "error"), "")
         raise ImportFormatError(f"文件“{name}”中{reason or '没有找到规划的章节结构。'}",

@@ -113,6 +113,7 @@ class ImportIssue:
     row: int | None = None
     column: str | None = None
     severity: str = "error"  # "error": the item is refused; "warning": imported, but check it
+    row_unit: str = "行"  # what ``row`` counts: 行 (lines, sheet rows) or 段 (Word paragraphs)
 
     @property
     def location(self) -> str:
@@ -121,9 +122,9 @@ class ImportIssue:
         if self.sheet:
             parts.append(f"工作表“{self.sheet}”")
         if self.row is not None and self.column:
-            parts.append(f"第 {self.row} 行 {self.column} 列")
+            parts.append(f"第 {self.row} {self.row_unit} {self.column} 列")
         elif self.row is not None:
-            parts.append(f"第 {self.row} 行")
+            parts.append(f"第 {self.row} {self.row_unit}")
         return "，".join(parts)
 
     def as_dict(self) -> dict[str, object]:

@@ -1,13 +1,15 @@
-"""Visit every page and save a screenshot of the screen (for docs and visual checks)."""
+"""Visit every page and the main dialogs and save screenshots (for docs and visual checks)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.views.main_window import MainWindow
 
@@ -17,37 +19,133 @@ log = logging.getLogger(__name__)
 PAGE_FILES = ("overview", "indicators", "tasks", "units", "entry", "review", "aggregate",
               "assessment", "reports", "settings")
 
+Scene = tuple[str, Callable[[MainWindow], QWidget | None]]
+
+
+def _outline_preview(window: MainWindow) -> QWidget | None:
+    from desktop.documents.plan_document import read_plan_document
+    from desktop.paths import resource_path
+    from desktop.views.dialogs.outline_import_dialog import OutlineImportDialog
+
+    document = read_plan_document(resource_path("demo", "tongnan-plan.txt"))
+    dialog = OutlineImportDialog(window.context, document, window)
+    chapter = dialog.model.index(4, 0)
+    dialog.tree.expand(chapter)
+    section = dialog.model.index(0, 0, chapter)
+    dialog.tree.expand(section)
+    dialog.tree.expand(dialog.model.index(0, 0, section))
+    dialog.tree.setCurrentIndex(dialog.model.index(0, 0, dialog.model.index(0, 0, section)))
+    return dialog
+
+
+def _assignment_editor(window: MainWindow) -> QWidget | None:
+    from desktop.views.dialogs.assignment_dialog import AssignmentDialog
+
+    page = window.tasks_page
+    window.show_page("任务")
+    chapter = page.model.index(4, 0)
+    task_index = page.model.index(0, 0, page.model.index(0, 0, page.model.index(0, 0, chapter)))
+    page.tree.setCurrentIndex(task_index)
+    item = page.model.object_at(task_index)
+    plan = window.context.plan
+    if item is None or plan is None:
+        return None
+    from desktop.models.orgunits import list_units
+
+    return AssignmentDialog(item, list_units(window.context.db), plan.years,
+                            page.model.assignments.get(item.id), window)
+
+
+def _indicator_editor(window: MainWindow) -> QWidget | None:
+    page = window.indicators_page
+    window.show_page("指标")
+    page.table.selectRow(9)
+    indicator = page.current_indicator()
+    return page._dialog(indicator) if indicator else None
+
+
+def _unit_editor(window: MainWindow) -> QWidget | None:
+    from desktop.models.orgunits import get_unit_by_code
+
+    page = window.show_page("单位")
+    station = get_unit_by_code(window.context.db, "CQ-TN-S01")
+    page.select_unit(station.id)  # type: ignore[attr-defined]
+    return page._dialog(station)  # type: ignore[attr-defined, no-any-return]
+
+
+def _indicator_table_preview(window: MainWindow) -> QWidget | None:
+    from desktop.excel.indicator_table import parse_indicator_workbook
+    from desktop.views.dialogs.import_preview import IndicatorTablePreviewDialog
+
+    source = Path(__file__).resolve().parents[2] / "tests" / "data" / "workbooks"
+    workbook = source / "indicators_003_messy.xlsx"
+    if not workbook.exists():
+        return None
+    preview = parse_indicator_workbook(workbook)
+    return IndicatorTablePreviewDialog(preview, window.context.plans, None, window)
+
+
+SCENES: tuple[Scene, ...] = (
+    ("11-outline-import-preview", _outline_preview),
+    ("12-assignment-editor", _assignment_editor),
+    ("13-indicator-editor", _indicator_editor),
+    ("14-unit-editor", _unit_editor),
+    ("15-indicator-table-preview", _indicator_table_preview),
+)
+
 
 def take_screenshots(window: MainWindow, folder: Path, *, quit_after: bool = True) -> list[Path]:
-    """Show each page in turn and grab the whole screen into ``folder``; then quit."""
+    """Show each page and dialog in turn and grab the whole screen into ``folder``; then quit."""
     folder.mkdir(parents=True, exist_ok=True)
     screen = QGuiApplication.primaryScreen()
     window.setGeometry(screen.availableGeometry())
     written: list[Path] = []
     titles = window.page_titles()
+    steps: list[tuple[str, Callable[[], QWidget | None]]] = []
+    for row, name in enumerate(PAGE_FILES[:len(titles)]):
+        steps.append((f"{row + 1:02d}-{name}", partial(_show_page, window, row)))
+    for name, build in SCENES:
+        steps.append((name, partial(build, window)))
 
-    def shoot(row: int) -> None:
-        if row >= len(titles):
+    def run(index: int) -> None:
+        if index >= len(steps):
             log.info("screenshots written: %s", [str(p) for p in written])
             if quit_after:
                 QApplication.quit()
             return
-        window.nav.setCurrentRow(row)
-        if row == 1:  # show an indicator's detail panel too
-            page = window.pages.widget(1)
-            table = getattr(page, "table", None)
-            if table is not None:
-                table.selectRow(9)
-        QTimer.singleShot(250, lambda: grab(row))
+        name, show = steps[index]
+        try:
+            shown = show()
+        except Exception:  # a screenshot pass never stops on one broken scene
+            log.exception("screenshot scene %s failed", name)
+            shown = None
+        if shown is not None:
+            shown.show()
+            shown.raise_()
+        QTimer.singleShot(400, lambda: grab(index, name, shown))
 
-    def grab(row: int) -> None:
-        path = folder / f"{row + 1:02d}-{PAGE_FILES[row]}.png"
+    def grab(index: int, name: str, shown: QWidget | None) -> None:
+        path = folder / f"{name}.png"
         pixmap = screen.grabWindow(0)
         if pixmap.isNull() or QGuiApplication.platformName() == "offscreen":
-            pixmap = window.grab()
+            pixmap = (shown or window).grab()
         pixmap.save(str(path))
         written.append(path)
-        shoot(row + 1)
+        if shown is not None:
+            shown.close()
+        run(index + 1)
 
-    shoot(0)
+    run(0)
     return written
+
+
+def _show_page(window: MainWindow, row: int) -> QWidget | None:
+    window.nav.setCurrentRow(row)
+    if row == 1:  # show an indicator's detail panel too
+        window.indicators_page.table.selectRow(9)
+    if row == 2:  # show a task's text and assignment
+        page = window.tasks_page
+        chapter = page.model.index(4, 0)
+        section = page.model.index(0, 0, chapter)
+        page.tree.setCurrentIndex(page.model.index(0, 0, page.model.index(0, 0, section)))
+    return None

@@ -263,3 +263,20 @@ def test_seed_saved_as_word_reads_like_its_text(tmp_path: Path, name: str) -> No
     assert [(n.item_type, n.marker, n.title, n.body) for r in as_word.roots for n in r.walk()] == [
         (n.item_type, n.marker, n.title, n.body) for r in as_text.roots for n in r.walk()]
     assert as_word.header == as_text.header
+
+
+def test_positions_in_a_word_document_are_paragraphs_not_lines(tmp_path: Path) -> None:
+    from docx import Document
+
+    from desktop.documents.plan_document import read_plan_document
+
+    doc = Document()
+    for text in ("第一章 主要任务", "一、强化监管", "加强平台经济监管，完善规则。", "二、规范秩序",
+                 "（1）一种不认识的编号。"):
+        doc.add_paragraph(text)
+    path = tmp_path / "plan.docx"
+    doc.save(str(path))
+    document = read_plan_document(path)
+    located = [i for i in document.issues if i.row is not None]
+    assert located
+    assert all("第 5 段" in i.location for i in located)

@@ -29,7 +29,7 @@ from desktop.models.plans import PlanItem
 
 #: Units a task can be given to (not the city, counties or townships themselves).
 ASSIGNABLE = (UnitType.DISTRICT_BUREAU, UnitType.DIVISION, UnitType.STATION,
-              UnitType.OUTSIDE_DEPARTMENT, UnitType.TOWNSHIP)
+              UnitType.OUTSIDE_DEPARTMENT, UnitType.TOWNSHIP)  # listed in this order
 
 
 @dataclass
@@ -50,7 +50,9 @@ class AssignmentDialog(QDialog):
         self.setWindowTitle("分配任务")
         self.resize(820, 600)
         self.years = years
-        units = [u for u in units if u.unit_type in ASSIGNABLE and not u.closed_on]
+        rank = {t: n for n, t in enumerate(ASSIGNABLE)}
+        units = sorted((u for u in units if u.unit_type in ASSIGNABLE and not u.closed_on),
+                       key=lambda u: (rank[u.unit_type], u.sort_order, u.id))
         title = QLabel(f"<b>{item.marker} {item.title}</b>")
         title.setWordWrap(True)
         self.lead = self._unit_list(units, {d.org_unit_id for d in current.lead} if current
