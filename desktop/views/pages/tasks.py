@@ -194,6 +194,16 @@ class TasksPage(QWidget):
         if item is None:
             return
         body = (item.body or item.source_text).replace("\n", "<br>")
+        given = self.model.assignments.get(item.id)
+        duty = ""
+        if given is not None:
+            lead = "、".join(d.unit_display_name for d in given.lead) or "—"
+            cooperating = "、".join(d.unit_display_name for d in given.cooperating) or "—"
+            steps = "；".join(f"{m.year}年：{m.description}" for m in given.milestones)
+            duty = (f"<p>牵头单位：{lead}<br>配合单位：{cooperating}<br>"
+                    f"完成时限：{given.deadline or '未定'}"
+                    + (f"<br>年度节点：{steps}" if steps else "")
+                    + (f"<br>备注：{given.note}" if given.note else "") + "</p>")
         self.detail.setHtml(
             f"<h3>{item.marker} {item.title}</h3><p>类型：{item.item_type.label}；"
-            f"原文第 {item.source_line} 行</p><p>{body}</p>")
+            f"原文第 {item.source_line} 行</p>{duty}<p>{body}</p>")
