@@ -59,7 +59,30 @@ class Column:
     key: str
 
 
-class IndicatorTableModel(QAbstractTableModel):
+class _ListTableModel(QAbstractTableModel):
+    """A read-only table over a list of objects, with Chinese column titles."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    def column_titles(self) -> Sequence[str]:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.column_titles())
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.column_titles()[section]
+        return None
+
+
+class IndicatorTableModel(_ListTableModel):
     """A plan's indicators; baseline and target are shown exactly as printed."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -92,17 +115,8 @@ class IndicatorTableModel(QAbstractTableModel):
     def indicator(self, row: int) -> Indicator:
         return self._rows[row]
 
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        return None
+    def column_titles(self) -> Sequence[str]:
+        return [c.title for c in self._columns]
 
     def column_key(self, column: int) -> str:
         return self._columns[column].key
@@ -368,7 +382,7 @@ VALUE_TYPE_LABELS = {"integer": "整数", "number": "数值", "percentage": "百
 ENTRY_LEVEL_LABELS = {"station": "各所填报", "district": "区级录入"}
 
 
-class ElementTableModel(QAbstractTableModel):
+class ElementTableModel(_ListTableModel):
     """Data elements: the raw figures units report."""
 
     headers = ("代码", "名称", "单位", "类型", "汇总方式", "填报层级", "说明")
@@ -385,17 +399,8 @@ class ElementTableModel(QAbstractTableModel):
     def element(self, row: int) -> DataElement:
         return self._rows[row]
 
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+    def column_titles(self) -> Sequence[str]:
+        return self.headers
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
