@@ -8,8 +8,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.models.assignments import ItemAssignments
 from desktop.models.orgunits import OrgUnit, UnitType
 from desktop.models.plans import PlanItem
+from desktop.views.dialogs.form import FormDialog
 
 #: Units a task can be given to (not the city, counties or townships themselves).
 ASSIGNABLE = (UnitType.DISTRICT_BUREAU, UnitType.DIVISION, UnitType.STATION,
@@ -41,7 +40,7 @@ class AssignmentForm:
     milestones: dict[int, str] = field(default_factory=dict)
 
 
-class AssignmentDialog(QDialog):
+class AssignmentDialog(FormDialog):
     """Pick lead (牵头) and cooperating (配合) units and set the deadline and milestones."""
 
     def __init__(self, item: PlanItem, units: list[OrgUnit], years: list[int],
@@ -94,14 +93,6 @@ class AssignmentDialog(QDialog):
         deadline_row.addStretch(1)
         form.addRow("完成时限：", deadline_row)
         form.addRow("备注：", self.note)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b3261e;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.filter)
@@ -109,7 +100,7 @@ class AssignmentDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.milestones, 1)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
 
     @staticmethod
     def _unit_list(units: list[OrgUnit], checked: set[int]) -> QListWidget:
@@ -162,10 +153,3 @@ class AssignmentDialog(QDialog):
         if (form.milestones or form.deadline) and not (form.lead or form.cooperating):
             problems.append("请先选择牵头或配合单位。")
         return problems
-
-    def _on_accept(self) -> None:
-        problems = self.problems()
-        if problems:
-            self.error.setText(" ".join(problems))
-            return
-        self.accept()

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from desktop.models.indicators import (
     update_element,
 )
 from desktop.views.context import AppContext
+from desktop.views.dialogs.form import FormDialog
 from desktop.views.feedback import show_error
 from desktop.views.item_models import (
     AGGREGATION_LABELS,
@@ -45,7 +45,7 @@ from desktop.views.item_models import (
 from desktop.views.undo import DatabaseCommand
 
 
-class ElementFormDialog(QDialog):
+class ElementFormDialog(FormDialog):
     """One data element's fields."""
 
     def __init__(self, element: DataElement | None, code: str,
@@ -73,14 +73,8 @@ class ElementFormDialog(QDialog):
                               ("说明：", self.description)):
             form.addRow(label, widget)
         form.addRow(QLabel("比率不要作为数据项直接汇总：请分别建立分子、分母两个数据项。"))
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b3261e;")
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(self.buttons)
 
     @staticmethod
     def _combo(labels: dict[str, str], current: str) -> QComboBox:
@@ -100,12 +94,9 @@ class ElementFormDialog(QDialog):
             "description": self.description.text().strip(),
         }
 
-    def _on_accept(self) -> None:
+    def problems(self) -> list[str]:
         values = self.values()
-        if not values["code"] or not values["name"]:
-            self.error.setText("请填写代码和名称。")
-            return
-        self.accept()
+        return [] if values["code"] and values["name"] else ["请填写代码和名称。"]
 
 
 class ElementsDialog(QDialog):

@@ -8,8 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -38,6 +36,7 @@ from desktop.models.indicators import (
 from desktop.models.orgunits import OrgUnit
 from desktop.models.printed import PrintedValue, ValueKind, parse_printed
 from desktop.models.sentences import SentenceIndicator
+from desktop.views.dialogs.form import FormDialog
 
 _KIND_LABELS = {
     ValueKind.NUMBER: "数值", ValueKind.RANGE: "区间", ValueKind.PLACEHOLDER: "未填（占位符）",
@@ -71,7 +70,7 @@ class IndicatorForm:
     units: dict[int, str] = field(default_factory=dict)
 
 
-class IndicatorDialog(QDialog):
+class IndicatorDialog(FormDialog):
     """Edit an indicator, or create one (from scratch or from a selected sentence)."""
 
     def __init__(
@@ -97,18 +96,10 @@ class IndicatorDialog(QDialog):
         tabs.addTab(self._basic_tab(categories), "基本信息")
         tabs.addTab(self._formula_tab(elements, units), "计算与责任单位")
         tabs.addTab(self._targets_tab(), "年度目标")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #b3261e;")
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
         self.tabs = tabs
         self._fill(indicator, proposal, responsible or {})
 
@@ -361,10 +352,3 @@ class IndicatorDialog(QDialog):
         if form.fields["denominator_id"] is not None and form.fields["numerator_id"] is None:
             problems.append("设了分母就必须设分子。")
         return problems
-
-    def _on_accept(self) -> None:
-        problems = self.problems()
-        if problems:
-            self.error_label.setText(" ".join(problems))
-            return
-        self.accept()

@@ -7,8 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -19,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models.orgunits import UNIT_TYPE_LABELS, OrgUnit, UnitType
+from desktop.views.dialogs.form import FormDialog
 
 
-class UnitDialog(QDialog):
+class UnitDialog(FormDialog):
     """One unit's fields; a station also lists the townships and streets it serves."""
 
     def __init__(self, units: list[OrgUnit], served: dict[int, list[OrgUnit]], *,
@@ -82,17 +81,8 @@ class UnitDialog(QDialog):
             form.addRow(label, widget)
         self.townships_label = QLabel("服务镇街：")
         form.addRow(self.townships_label, self.townships)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(self.buttons)
         self.unit_type.currentIndexChanged.connect(self._on_type_changed)
         self._on_type_changed()
 
@@ -129,9 +119,6 @@ class UnitDialog(QDialog):
                                 if entry.data(Qt.ItemDataRole.UserRole) in township_ids
                                 else Qt.CheckState.Unchecked)
 
-    def _on_accept(self) -> None:
+    def problems(self) -> list[str]:
         values = self.values()
-        if not values["code"] or not values["name"]:
-            self.error.setText("请填写代码和名称。")
-            return
-        self.accept()
+        return [] if values["code"] and values["name"] else ["请填写代码和名称。"]
