@@ -14,7 +14,7 @@ from docx.enum.text import WD_BREAK
 
 from desktop.cli import cli
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # copies of shared/seeds
 SEED_TASKS = {"000_09f2bf116125de24.txt": 82, "001_c97b93fe9adfb2ac.txt": 73,
               "002_443e4b2e6c287702.txt": 56, "003_a0a4f72ac63dbf07.txt": 72,
               "004_88596622a34990bc.txt": 25}

@@ -244,7 +244,7 @@ def test_malformed_word_xml_is_refused(numbered_docx: Path, tmp_path: Path) -> N
     assert "结构异常" in refused(broken)
 
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"  # copies of shared/seeds
 
 
 @pytest.mark.parametrize("name", ["000_09f2bf116125de24.txt", "003_a0a4f72ac63dbf07.txt"])

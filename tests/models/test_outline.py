@@ -100,10 +100,19 @@ def test_text_before_the_first_chapter_is_ignored() -> None:
     assert parse_outline_text("通知\n一、不是大纲\n") == []
 
 
-def test_resource_is_the_seed_text() -> None:
-    seed = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_09f2bf116125de24.txt"
-    if not seed.exists():
+def test_the_test_copies_are_the_shared_seeds() -> None:
+    shared = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+    if not shared.exists():
         pytest.skip("shared seeds are not beside this checkout")
+    copies = Path(__file__).resolve().parents[1] / "data" / "seeds"
+    names = sorted(p.name for p in shared.glob("*.txt"))
+    assert names == sorted(p.name for p in copies.glob("*.txt"))
+    for name in names:
+        assert (shared / name).read_bytes() == (copies / name).read_bytes(), name
+
+
+def test_resource_is_the_seed_text() -> None:
+    seed = Path(__file__).resolve().parents[1] / "data" / "seeds" / "000_09f2bf116125de24.txt"
     assert seed.read_bytes() == resource_path("demo", "tongnan-plan.txt").read_bytes()
 
 

@@ -22,7 +22,7 @@ from desktop.models.outline import (
 )
 from desktop.models.plans import ItemType, OutlineNode
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"  # copies of shared/seeds
 SEED_FILES = {
     "000": "000_09f2bf116125de24.txt",
     "001": "001_c97b93fe9adfb2ac.txt",
