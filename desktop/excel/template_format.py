@@ -135,7 +135,8 @@ class TemplateMeta:
             unit_name=rows.get("unit_name", ""), period=rows["period"],
             generated_at=rows.get("generated_at", ""), generator=rows.get("generator", ""),
             element_rows={int(k): str(v) for k, v in json.loads(rows["element_rows"]).items()},
-            task_rows={int(k): int(v) for k, v in json.loads(rows.get("task_rows") or "{}").items()},
+            task_rows={int(k): int(v)
+                       for k, v in json.loads(rows.get("task_rows") or "{}").items()},
             kind=rows.get("kind") or KIND_TEMPLATE, version=int(rows["version"]),
             signature=rows.get("signature", ""),
         )
