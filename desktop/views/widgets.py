@@ -1,0 +1,69 @@
+"""Small reusable widgets: the period picker."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSpinBox, QWidget
+
+from desktop.models.periods import Period, PeriodType
+
+_KINDS = ((PeriodType.YEAR, "年度"), (PeriodType.HALF, "半年"), (PeriodType.QUARTER, "季度"),
+          (PeriodType.MONTH, "月度"))
+_SIZES = {PeriodType.YEAR: 12, PeriodType.HALF: 6, PeriodType.QUARTER: 3, PeriodType.MONTH: 1}
+
+
+class PeriodPicker(QWidget):
+    """Pick a reporting period: kind (年度/半年/季度/月度), year and number, in Chinese."""
+
+    changed = Signal()
+
+    def __init__(self, years: list[int], period: Period | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = QComboBox()
+        for kind, label in _KINDS:
+            self.kind.addItem(label, kind.value)
+        self.year = QSpinBox()
+        self.year.setRange(min(years) - 1 if years else 2000, max(years) + 1 if years else 2100)
+        self.year.setSuffix(" 年")
+        self.number = QComboBox()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.kind)
+        layout.addWidget(self.year)
+        layout.addWidget(self.number)
+        self.kind.currentIndexChanged.connect(self._on_kind_changed)
+        self.year.valueChanged.connect(lambda _v: self._on_kind_changed())
+        self.number.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.set_period(period or Period.year_of(years[-1] if years else 2025))
+
+    def set_period(self, period: Period) -> None:
+        self.kind.blockSignals(True)
+        self.kind.setCurrentIndex(self.kind.findData(period.kind.value))
+        self.kind.blockSignals(False)
+        self.year.blockSignals(True)
+        self.year.setValue(period.year)
+        self.year.blockSignals(False)
+        self._fill_numbers()
+        self.number.setCurrentIndex(period.number - 1)
+        self.changed.emit()
+
+    def _on_kind_changed(self) -> None:
+        keep = self.number.currentIndex()
+        self._fill_numbers()
+        self.number.setCurrentIndex(min(max(keep, 0), self.number.count() - 1))
+        self.changed.emit()
+
+    def _fill_numbers(self) -> None:
+        kind = PeriodType(self.kind.currentData())
+        size = _SIZES[kind]
+        self.number.blockSignals(True)
+        self.number.clear()
+        for first in range(1, 13, size):
+            period = Period(self.year.value(), first, size)
+            self.number.addItem(period.label, period.id)
+        self.number.setVisible(kind is not PeriodType.YEAR)
+        self.number.blockSignals(False)
+
+    def period(self) -> Period:
+        return Period.parse(str(self.number.currentData()))
