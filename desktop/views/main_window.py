@@ -148,6 +148,16 @@ class MainWindow(QMainWindow):
             self._action(view_menu, title, key,
                          lambda _checked=False, r=row: self.nav.setCurrentRow(r))
 
+        exchange_menu = self.menuBar().addMenu("报送(&R)")
+        self._action(exchange_menu, "生成填报模板(&T)…", "Ctrl+T", self.templates_dialog)
+        exchange_menu.addSeparator()
+        self._action(exchange_menu, "导入报送工作簿(&I)…", "Ctrl+R", self.import_returns_dialog)
+        self._action(exchange_menu, "导入文件夹中的报送工作簿(&F)…", "Ctrl+Shift+R",
+                     self.import_returns_folder_dialog)
+        exchange_menu.addSeparator()
+        self._action(exchange_menu, "导出全区汇总(&S)…", None, self.export_summary_dialog)
+        self._action(exchange_menu, "导出上报工作簿(&U)…", None, self.export_return_dialog)
+
         help_menu = self.menuBar().addMenu("帮助(&H)")
         self._action(help_menu, "关于 PlanDesk(&A)", "F1", self.show_about)
         self._action(help_menu, "关于 Qt", None, lambda: QMessageBox.aboutQt(self))
@@ -419,6 +429,142 @@ class MainWindow(QMainWindow):
         self._worker = start_job(self, "检查规划工作簿",
                                  lambda: import_plan_job(database, workbook, True), checked,
                                  lambda exc: show_error(self, exc, "无法导入该工作簿"))
+
+    # exchange with stations ---------------------------------------------
+    def templates_dialog(self) -> None:
+        from desktop.excel.templates import write_templates_job
+        from desktop.models.orgunits import list_units
+        from desktop.views.dialogs.exchange_dialogs import TemplatesDialog
+
+        plan, path = self.context.plan, self.context.path
+        if plan is None or path is None:
+            QMessageBox.information(self, "生成填报模板", "请先建立或导入规划。")
+            return
+        dialog = TemplatesDialog(plan.years, list_units(self.context.db), self)
+        self.templates_form = dialog
+        if dialog.exec() != TemplatesDialog.DialogCode.Accepted:
+            return
+        period, unit_ids = dialog.period(), dialog.unit_ids()
+        out_dir, zip_name = dialog.out_dir(), dialog.zip_name()
+
+        def job() -> Generator[Progress, None, object]:
+            db = open_database(path)
+            try:
+                return (yield from write_templates_job(db, plan.id, period, unit_ids, out_dir,
+                                                       zip_name=zip_name))
+            finally:
+                db.close()
+
+        def done(result: object) -> None:
+            assert isinstance(result, list)
+            self.statusBar().showMessage(
+                f"已为 {len(unit_ids)} 个单位生成 {period.label} 填报模板，保存在 {out_dir}", 15000)
+
+        self._worker = start_job(self, "生成填报模板", job, done,
+                                 lambda exc: show_error(self, exc, "模板未能全部生成"))
+
+    def import_returns_dialog(self) -> None:
+        start = str(QSettings().value("folders/returns", ""))
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "导入报送工作簿", start, "报送工作簿 (*.xlsx *.xls *.ods *.zip);;所有文件 (*)")
+        if names:
+            QSettings().setValue("folders/returns", str(Path(names[0]).parent))
+            self.import_returns([Path(n) for n in names])
+
+    def import_returns_folder_dialog(self) -> None:
+        start = str(QSettings().value("folders/returns", ""))
+        folder = QFileDialog.getExistingDirectory(self, "导入文件夹中的报送工作簿", start)
+        if folder:
+            QSettings().setValue("folders/returns", folder)
+            self.import_returns([Path(folder)])
+
+    def import_returns(self, paths: list[Path]) -> None:
+        """Read and check the batch off the UI thread, show the preview, then import."""
+        from desktop.excel.returns import ReturnsPreview, import_returns_job, preview_returns_job
+        from desktop.views.dialogs.exchange_dialogs import ReturnsPreviewDialog
+
+        database = self.context.path
+        assert database is not None
+
+        def previewed(result: object) -> None:
+            assert isinstance(result, ReturnsPreview)
+            dialog = ReturnsPreviewDialog(result, self)
+            self.returns_dialog = dialog
+            if dialog.exec() != ReturnsPreviewDialog.DialogCode.Accepted:
+                return
+            confirm, files = dialog.confirmed(), dialog.files_to_import()
+            self._worker = start_job(
+                self, "导入报送工作簿",
+                lambda: import_returns_job(database, paths, confirm, files=files),
+                self._on_returns_imported, lambda exc: show_error(self, exc, "导入未完成"))
+
+        self._worker = start_job(self, "检查报送工作簿",
+                                 lambda: preview_returns_job(database, paths), previewed,
+                                 lambda exc: show_error(self, exc, "无法读取报送工作簿"))
+
+    def _on_returns_imported(self, result: object) -> None:
+        from desktop.excel.returns import ImportOutcome, ReturnsResult
+
+        assert isinstance(result, ReturnsResult)
+        self.context.reload()
+        counts = result.counts()
+        text = (f"已导入 {counts[ImportOutcome.IMPORTED.value]} 个文件，"
+                f"重复未写入 {counts[ImportOutcome.DUPLICATE.value]} 个，"
+                f"待确认 {counts[ImportOutcome.UNCONFIRMED.value]} 个，"
+                f"拒绝 {counts[ImportOutcome.REFUSED.value]} 个。")
+        if result.backup:
+            text += f"导入前已备份到 {result.backup}。"
+        self.statusBar().showMessage(text, 20000)
+        problems = [o for o in result.outcomes
+                    if o.outcome in (ImportOutcome.REFUSED, ImportOutcome.UNCONFIRMED)]
+        if problems:
+            details = "\n".join(f"{o.file.name}：{o.message}" for o in problems[:20])
+            QMessageBox.warning(self, "部分文件未导入", f"{text}\n\n{details}")
+
+    def export_summary_dialog(self) -> None:
+        self._export_rollup("summary")
+
+    def export_return_dialog(self) -> None:
+        self._export_rollup("return")
+
+    def _export_rollup(self, what: str) -> None:
+        """Ask for a period and a file, then write the district summary or return."""
+        from desktop.excel import rollup
+        from desktop.views.dialogs.exchange_dialogs import PeriodDialog
+
+        plan, path = self.context.plan, self.context.path
+        if plan is None or path is None:
+            QMessageBox.information(self, "导出", "请先建立或导入规划。")
+            return
+        title = "导出全区汇总" if what == "summary" else "导出上报工作簿"
+        period_dialog = PeriodDialog(title, plan.years, self)
+        self.period_dialog = period_dialog
+        if period_dialog.exec() != PeriodDialog.DialogCode.Accepted:
+            return
+        period = period_dialog.period()
+        start = str(QSettings().value("folders/export", ""))
+        stem = "全区汇总" if what == "summary" else "上报"
+        name, _ = QFileDialog.getSaveFileName(
+            self, title, str(Path(start) / f"{stem}_{period.id}.xlsx"), "工作簿 (*.xlsx)")
+        if not name:
+            return
+        target = Path(name).with_suffix(".xlsx")
+        QSettings().setValue("folders/export", str(target.parent))
+        writer = rollup.export_summary if what == "summary" else rollup.export_return
+
+        def job() -> Generator[Progress, None, object]:
+            db = open_database(path)
+            try:
+                yield Progress(0, 1, f"正在写入 {target.name}")
+                return writer(db, plan.id, period.id, target)
+            finally:
+                db.close()
+
+        def done(_result: object) -> None:
+            self.statusBar().showMessage(f"{period.label}{stem}已导出到 {target}", 15000)
+
+        self._worker = start_job(self, title, job, done,
+                                 lambda exc: show_error(self, exc, "导出未完成"))
 
     # geometry ----------------------------------------------------------
     def _restore_geometry(self) -> None:

@@ -85,12 +85,52 @@ def _indicator_table_preview(window: MainWindow) -> QWidget | None:
     return IndicatorTablePreviewDialog(preview, window.context.plans, None, window)
 
 
+def _returns_preview(window: MainWindow) -> QWidget | None:
+    """A batch of three returns: one good, one with a wrong value, one with a changed lock."""
+    import tempfile
+
+    from openpyxl import load_workbook
+
+    from desktop.excel.returns import preview_returns
+    from desktop.excel.template_format import (
+        ELEMENT_VALUE_COLUMN,
+        SHEET_ENTRY,
+        SHEET_META,
+        TemplateMeta,
+    )
+    from desktop.excel.templates import write_templates
+    from desktop.models.orgunits import UnitType, list_units
+    from desktop.views.dialogs.exchange_dialogs import ReturnsPreviewDialog
+
+    plan = window.context.plan
+    if plan is None:
+        return None
+    db = window.context.db
+    stations = [u.id for u in list_units(db, UnitType.STATION)][:3]
+    folder = Path(tempfile.mkdtemp(prefix="plandesk-shots-"))
+    files = write_templates(db, plan.id, "2025", stations, folder)
+    for index, path in enumerate(files):
+        book = load_workbook(path)
+        meta = TemplateMeta.from_rows({str(r[0].value): str(r[1].value or "")
+                                       for r in book[SHEET_META].iter_rows()})
+        sheet = book[SHEET_ENTRY]
+        for n, row in enumerate(sorted(meta.element_rows)):
+            sheet.cell(row, ELEMENT_VALUE_COLUMN).value = 1200 + 37 * n
+        if index == 1:
+            sheet.cell(min(meta.element_rows), ELEMENT_VALUE_COLUMN).value = "大约九十"
+        if index == 2:
+            sheet.cell(min(meta.element_rows), 3).value = "被改动的数据项名称"
+        book.save(path)
+    return ReturnsPreviewDialog(preview_returns(db, files), window)
+
+
 SCENES: tuple[Scene, ...] = (
     ("11-outline-import-preview", _outline_preview),
     ("12-assignment-editor", _assignment_editor),
     ("13-indicator-editor", _indicator_editor),
     ("14-unit-editor", _unit_editor),
     ("15-indicator-table-preview", _indicator_table_preview),
+    ("16-returns-import-preview", _returns_preview),
 )
 
 

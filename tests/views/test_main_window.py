@@ -136,7 +136,7 @@ def test_menus_reach_pages_by_keyboard(window: MainWindow, qtbot: QtBot) -> None
     qtbot.keyClick(window.nav, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.pages.currentIndex() == 2
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["文件(&F)", "编辑(&E)", "视图(&V)", "帮助(&H)"]
+    assert menus == ["文件(&F)", "编辑(&E)", "视图(&V)", "报送(&R)", "帮助(&H)"]
 
 
 def test_window_geometry_is_kept_between_sessions(window: MainWindow, qtbot: QtBot) -> None:

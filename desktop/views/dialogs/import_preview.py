@@ -40,6 +40,7 @@ def issues_table(issues: Sequence[ImportIssue]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+    table.setWordWrap(True)
     for row, issue in enumerate(issues):
         error = issue.severity == "error"
         cells = ("错误" if error else "提示", issue.location, issue.message)
@@ -48,6 +49,7 @@ def issues_table(issues: Sequence[ImportIssue]) -> QTableWidget:
             item.setBackground(ERROR_BRUSH if error else WARNING_BRUSH)
             item.setToolTip(text)
             table.setItem(row, column, item)
+    table.resizeRowsToContents()
     return table
 
 
