@@ -1,24 +1,4 @@
-"""Import the returns stations send back: filled reporting templates, checked, previewed, written.
-
-A batch is any mix of workbooks, folders (searched recursively) and zip archives (read in memory,
-never extracted). Each workbook is read quickly (python-calamine, after the checks of
-:func:`desktop.excel.reading.read_values`), identified by its hidden metadata sheet or, failing
-that, by the visible header (rows 2–3), checked against the plan version, the unit, the period
-and, when this installation generated it, the signature over its locked cells. Its values are
-read tolerantly (``1,234.5``, full-width digits, ``12.5 %``, numbers stored as text, ``—`` for no
-value), validated, and compared with what is stored, which classifies the file:
-
-* ``new``: nothing stored for the unit, period and these elements or tasks;
-* ``resubmission``: it differs from what is stored (each changed cell is listed); writing it
-  needs a confirmation;
-* ``duplicate``: identical to what is stored (or to an earlier file of the same batch);
-* ``rejected``: it has errors, or the period is approved (locked).
-
-:func:`preview_returns` writes nothing. :func:`apply_returns` writes each file in its own
-transaction, after one backup, and compares with the database again at that moment, so that
-applying the same preview (or importing the same files) twice changes nothing. The jobs
-:func:`preview_returns_job` and :func:`import_returns_job` do the same off the UI thread.
-"""
+"""Import the returns stations send back: filled templates checked, previewed, then written."""
 
 from __future__ import annotations
 
@@ -81,7 +61,6 @@ from desktop.models.values import (
     TaskProgress,
     TaskStatus,
     ValueSource,
-    ensure_submission,
     write_task_progress,
     write_values,
 )
@@ -110,6 +89,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# How a batch is read. A batch is any mix of workbooks, folders (searched recursively) and zip
+# archives (read in memory, never extracted). Each workbook is read quickly (python-calamine,
+# after the checks of desktop.excel.reading.read_values), identified by its hidden metadata sheet
+# or, failing that, by the visible header (rows 2–3), checked against the plan version, the
+# unit, the period and, when this installation generated it, the signature over its locked
+# cells. Its values are read tolerantly (1,234.5, full-width digits, 12.5 %, numbers stored as
+# text, — for no value), validated, and compared with what is stored, which classifies it:
+#   new           nothing stored for the unit, period and these elements or tasks;
+#   resubmission  differs from what is stored (each changed cell listed); needs confirmation;
+#   duplicate     identical to what is stored, or to an earlier file of the same batch;
+#   rejected      has errors, or the period is approved (locked).
+# preview_returns writes nothing. apply_returns writes each file in its own transaction, after
+# one backup, comparing with the database again at that moment, so applying the same preview
+# (or importing the same files) twice changes nothing. The jobs do the same off the UI thread.
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -125,9 +119,8 @@ ARCHIVE_SUFFIX = ".zip"
 MAX_ARCHIVE_MEMBERS = 5_000
 MAX_MEMBER_BYTES = 32 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
-#: Longest comment or progress text accepted, and the most any cell can hold in Excel.
+#: Longest comment or progress text accepted.
 MAX_TEXT = 2_000
-EXCEL_CELL_LIMIT = 32_767
 #: Largest magnitude accepted for a reported number.
 MAX_NUMBER = 1e13
 #: Rows and columns read from a return (a template is far smaller).
@@ -471,7 +464,7 @@ def import_returns_job(
                     outcomes.append(FileOutcome(item, ImportOutcome.NOT_SELECTED,
                                                 "未选择导入该文件。"))
                     continue
-                outcomes.append(writer.apply(item))
+                outcomes.append(writer.apply(item, fresh=True))
             yield Progress(total, total, "导入完成")
             return ReturnsResult(tuple(outcomes), writer.backup, skipped=tuple(batch.skipped))
     finally:
@@ -503,6 +496,9 @@ _NUMBER = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "√", "✓", "✔"})
 _FALSE = frozenset({"否", "无", "false", "no", "n", "0", "×", "✗", "✘"})
+
+
+_NUMERIC = frozenset({ValueType.INTEGER, ValueType.NUMBER, ValueType.PERCENTAGE})
 
 
 def _normal(text: str) -> str:
@@ -559,6 +555,8 @@ def parse_reported_value(
     """
     if raw is None:
         return ParsedValue()
+    if raw.__class__ is float and not percent_format and value_type in _NUMERIC:
+        return _check_range(raw, value_type, False)  # the common case, kept short
     if isinstance(raw, str) and _PLACEHOLDER.match(_normal(raw)):
         return ParsedValue()
     if isinstance(raw, str) and not _normal(raw):
@@ -638,14 +636,17 @@ def _parse_number_text(text: str, unit: str) -> tuple[float, bool] | None:
 def _check_range(number: float, value_type: ValueType, percent: bool) -> ParsedValue:
     if not math.isfinite(number) or abs(number) > MAX_NUMBER:
         return ParsedValue(error=f"数值 {number:g} 超出合理范围，请核对。")
-    shown = _shown(number) + ("%" if percent else "")
     if number < 0:
+        shown = _shown(number) + ("%" if percent else "")
         return ParsedValue(error=f"数值 {shown} 为负数，该数据项不能为负。")
-    if value_type is ValueType.INTEGER and abs(number - round(number)) > 1e-9:
-        return ParsedValue(error=f"数值 {shown} 不是整数，该数据项应填写整数（如户数、件数）。")
     if value_type is ValueType.INTEGER:
-        number = float(round(number))
+        whole = round(number)
+        if abs(number - whole) > 1e-9:
+            shown = _shown(number) + ("%" if percent else "")
+            return ParsedValue(error=f"数值 {shown} 不是整数，该数据项应填写整数（如户数、件数）。")
+        return ParsedValue(float(whole))
     if value_type is ValueType.PERCENTAGE:
+        shown = _shown(number) + ("%" if percent else "")
         if number > 100:
             return ParsedValue(error=f"百分比 {shown} 大于 100%，请核对。")
         if 0 < number < 1 and not percent:
@@ -1240,9 +1241,9 @@ class _Reader:
                              row, 2)
                 continue
             seen[code] = row
-            label = f"“{element.name}”的本期数值"
             if formulas and (row, ELEMENT_VALUE_COLUMN) in formulas:
-                _formula_error(sheet, row, ELEMENT_VALUE_COLUMN, label, issues)
+                _formula_error(sheet, row, ELEMENT_VALUE_COLUMN,
+                               f"“{element.name}”的本期数值", issues)
                 continue
             cells = _row(sheet, row)
             raw = cells[ELEMENT_VALUE_COLUMN - 1]
@@ -1251,11 +1252,14 @@ class _Reader:
             parsed = parse_reported_value(None if raw == "" else raw, element.value_type,
                                           percent_format=percent, unit=element.unit)
             if parsed.error:
-                issues.error(f"{label}：{parsed.error}", row, ELEMENT_VALUE_COLUMN)
+                issues.error(f"“{element.name}”的本期数值：{parsed.error}", row,
+                             ELEMENT_VALUE_COLUMN)
             elif parsed.warning:
-                issues.warning(f"{label}：{parsed.warning}", row, ELEMENT_VALUE_COLUMN)
-            comment = self._text_input(sheet, cells, row, ELEMENT_COMMENT_COLUMN,
-                                       f"“{element.name}”的说明", issues)
+                issues.warning(f"“{element.name}”的本期数值：{parsed.warning}", row,
+                               ELEMENT_VALUE_COLUMN)
+            comment = "" if cells[ELEMENT_COMMENT_COLUMN - 1] == "" and not formulas else (
+                self._text_input(sheet, cells, row, ELEMENT_COMMENT_COLUMN,
+                                 f"“{element.name}”的说明", issues))
             if (station and element.entry_level is EntryLevel.DISTRICT
                     and not parsed.empty):
                 issues.warning(f"“{element.name}”由区局统一录入，所报数值也会导入，请核对。",
@@ -1687,7 +1691,13 @@ class _Writer:
         self.backup: Path | None = None
         self._backed_up = False
 
-    def apply(self, item: ReturnFile) -> FileOutcome:
+    def apply(self, item: ReturnFile, *, fresh: bool = False) -> FileOutcome:
+        """Write one file unless it is refused, a duplicate or an unconfirmed resubmission.
+
+        Args:
+            fresh: ``item`` was compared with the database just now, on this connection (the
+                import job); otherwise it is compared again first.
+        """
         if item.status is ReturnStatus.REJECTED:
             return FileOutcome(item, ImportOutcome.REFUSED,
                                item.reason or "该文件有错误，未导入，数据库未作改动。")
@@ -1696,19 +1706,22 @@ class _Writer:
                                f"与本批中的“{item.duplicate_of}”内容相同，未重复写入。")
         plan_id, unit_id = _ids(item)
         period = Period.parse(item.period)
-        status, changes, refusal = _compare(self.db, plan_id, unit_id, item.unit_name, period,
-                                            item.values, item.tasks)
-        current = replace(item, status=status, changes=tuple(changes))
-        if refusal:
-            issue = ImportIssue(item.name, refusal)
-            return FileOutcome(replace(current, issues=(*item.issues, issue)),
-                               ImportOutcome.REFUSED, str(issue))
+        current = item
+        if not fresh:
+            status, changes, refusal = _compare(self.db, plan_id, unit_id, item.unit_name,
+                                                period, item.values, item.tasks)
+            current = replace(item, status=status, changes=tuple(changes))
+            if refusal:
+                issue = ImportIssue(item.name, refusal)
+                return FileOutcome(replace(current, issues=(*item.issues, issue)),
+                                   ImportOutcome.REFUSED, str(issue))
+        status, changed = current.status, current.changes
         if status is ReturnStatus.DUPLICATE:
             return FileOutcome(current, ImportOutcome.DUPLICATE,
                                "内容与已存数据相同，未重复写入。")
         if status is ReturnStatus.RESUBMISSION and not self.confirm:
             return FileOutcome(current, ImportOutcome.UNCONFIRMED,
-                               f"内容与已存数据有 {len(changes)} 处不同（重新报送），需要确认后才"
+                               f"内容与已存数据有 {len(changed)} 处不同（重新报送），需要确认后才"
                                "覆盖，本次未写入。")
         if not self._backed_up:
             self.backup = backup_before_import(self.db, "import-returns")
@@ -1720,35 +1733,42 @@ class _Writer:
         verb = "覆盖" if status is ReturnStatus.RESUBMISSION else "写入"
         return FileOutcome(current, ImportOutcome.IMPORTED,
                            f"已{verb}：数值 {counts['values']} 项，任务进展 {counts['tasks']} 项"
-                           + (f"，改动 {len(changes)} 处" if changes else "") + "。")
+                           + (f"，改动 {len(changed)} 处" if changed else "") + "。")
 
     def _write(self, item: ReturnFile) -> dict[str, int] | None:
         """Write one file in one transaction; None (nothing written) if its period is locked."""
         plan_id, unit_id = _ids(item)
-        stored = _stored_values(self.db, unit_id, item.period, item.values)[0]
+        changed = {change.cell for change in item.changes}
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         with self.db.atomic():
-            submission = ensure_submission(self.db, plan_id, unit_id, item.period,
-                                           SubmissionStatus.SUBMITTED)
-            if submission.status is SubmissionStatus.APPROVED:
+            # The submission becomes 'submitted', unless it is approved: then nothing is written.
+            row = self.db.execute(
+                "INSERT INTO submission (plan_id, org_unit_id, period, status, submitted_at, "
+                "updated_at) VALUES (?, ?, ?, 'submitted', ?, ?) "
+                "ON CONFLICT (plan_id, org_unit_id, period) DO UPDATE SET status = 'submitted', "
+                "reason = '', submitted_at = excluded.submitted_at, "
+                "updated_at = excluded.updated_at WHERE submission.status != 'approved' "
+                "RETURNING id", [plan_id, unit_id, item.period, stamp, stamp]).fetchall()
+            if not row:
                 return None
             counts = {"values": sum(1 for v in item.values if v.reported),
                       "tasks": len(item.tasks), "changes": len(item.changes)}
-            record_event(self.db, "returns.import", "submission", submission.id,
-                         old={"status": submission.status.value},
+            record_event(self.db, "returns.import", "submission", row[0][0],
                          new={"file": item.name, "digest": item.digest,
                               "status": item.status.value, "unit": item.unit_code,
                               "period": item.period, **counts,
                               "changed_cells": [c.cell for c in item.changes][:200]})
-            event_id = self.db.execute("SELECT max(id) FROM audit_event").fetchone()[0]
+            event_id = self.db.execute("SELECT last_insert_rowid()").fetchone()[0]
             write_values(self.db, [
                 DataValue(item.period, v.element_id, unit_id, v.value, v.text_value,
                           v.comment, ValueSource.WORKBOOK, event_id)
-                for v in item.values if v.reported or v.element_id in stored])
-            write_task_progress(self.db, [
-                TaskProgress(t.plan_item_id, unit_id, item.period, t.status, t.percent,
-                             t.progress_text, t.problems_text, t.next_steps_text)
-                for t in item.tasks])
-            set_submission_status(self.db, submission.id, SubmissionStatus.SUBMITTED)
+                for v in item.values if v.reported or f"E{v.row}" in changed
+                or f"F{v.row}" in changed])
+            if item.tasks:
+                write_task_progress(self.db, [
+                    TaskProgress(t.plan_item_id, unit_id, item.period, t.status, t.percent,
+                                 t.progress_text, t.problems_text, t.next_steps_text)
+                    for t in item.tasks])
         return counts
 
 
