@@ -304,6 +304,15 @@ class _ObjectTreeModel(QAbstractItemModel):
         return None
 
 
+def outline_cell(item_type: ItemType, marker: str, title: str, column: int) -> str:
+    """The 标题 / 类型 / 编号 cells of an outline item, stored or previewed."""
+    if column == 0:
+        if item_type in (ItemType.TASK, ItemType.PARAGRAPH, ItemType.BOX_ITEM):
+            return title
+        return f"{marker} {title}".strip()
+    return item_type.label if column == 1 else marker
+
+
 class PlanItemTreeModel(_ObjectTreeModel):
     """A plan's outline with who leads each item and by when."""
 
@@ -321,14 +330,8 @@ class PlanItemTreeModel(_ObjectTreeModel):
 
     def display(self, obj: Any, column: int) -> str:
         item: PlanItem = obj
-        if column == 0:
-            if item.item_type in (ItemType.TASK, ItemType.PARAGRAPH, ItemType.BOX_ITEM):
-                return item.title
-            return f"{item.marker} {item.title}".strip()
-        if column == 1:
-            return item.item_type.label
-        if column == 2:
-            return item.marker
+        if column < 3:
+            return outline_cell(item.item_type, item.marker, item.title, column)
         given = self.assignments.get(item.id)
         if column == 3:
             return "、".join(d.unit_display_name for d in given.lead) if given else ""
@@ -453,14 +456,8 @@ class OutlineNodeTreeModel(_ObjectTreeModel):
 
     def display(self, obj: Any, column: int) -> str:
         node: OutlineNode = obj
-        if column == 0:
-            if node.item_type in (ItemType.TASK, ItemType.PARAGRAPH, ItemType.BOX_ITEM):
-                return node.title
-            return f"{node.marker} {node.title}".strip()
-        if column == 1:
-            return node.item_type.label
-        if column == 2:
-            return node.marker
+        if column < 3:
+            return outline_cell(node.item_type, node.marker, node.title, column)
         return f"第 {node.source_line} 行" if node.source_line else ""
 
     def extra(self, obj: Any, column: int, role: int) -> Any:
