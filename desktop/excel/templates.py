@@ -147,6 +147,7 @@ class TemplateContent:
     tasks: tuple[TemplateTask, ...]
     previous_period: Period | None  # the period the last approved values come from
     scope: ElementScope = "entry"
+    recipient: str = ""  # the unit the workbook goes back to (the parent unit's name)
 
 
 def _period(period: Period | str) -> Period:
@@ -267,7 +268,9 @@ def template_rows(db: Database, plan_id: int, unit_id: int, period: Period | str
         milestone = next((m.description for m in detail.milestones if m.year == period.year), "")
         tasks.append(TemplateTask(item.id, title, detail.role, detail.deadline, milestone,
                                   detail.note))
-    return TemplateContent(plan, unit, period, tuple(rows), tuple(tasks), previous, elements)
+    recipient = get_unit(db, unit.parent_id).name if unit.parent_id else ""
+    return TemplateContent(plan, unit, period, tuple(rows), tuple(tasks), previous, elements,
+                           recipient)
 
 
 def _last_value(element: DataElement, value: DataValue | None) -> float | str | None:
@@ -657,8 +660,8 @@ def help_lines(content: TemplateContent, kind: str = KIND_TEMPLATE) -> list[tupl
         ("1. 填好后保存本工作簿，文件名保持不变。", False),
         ("2. 打印“填报”工作表，由填报人、审核人、负责人在表尾签字，注明日期并加盖单位公章；"
          "签字盖章的纸质件扫描或拍照后作为支撑材料一并报送。", False),
-        ("3. 通过 U 盘或电子邮件把本工作簿报送区局规划科；报送后如需修改，"
-         "请联系区局退回后重新填报，不要另发多个版本。", False),
+        (f"3. 通过 U 盘或电子邮件把本工作簿报送{c.recipient or '上级单位'}；报送后如需修改，"
+         "请联系上级单位退回后重新填报，不要另发多个版本。", False),
     ]
     return lines
 

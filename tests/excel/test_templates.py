@@ -239,6 +239,7 @@ def test_the_help_sheet_says_how_to_fill_in_what_not_to_change_and_how_to_send(
     for words in ("怎样填写", "不得改动", "怎样报送", "浅黄色", "签字", "盖章", "校验码",
                   "2023年已审核", *TASK_STATUS_LABELS):
         assert words in text
+    assert "报送潼南区市场监督管理局" in text  # a station sends its return to its bureau
     assert book[SHEET_HELP].sheet_state == "visible"
 
 
