@@ -466,7 +466,7 @@ def export_plan(db: Database, plan_id: int, path: Path) -> PlanExportResult:
     exporter = _Exporter(db, plan)
     sheets = exporter.sheets()
     book = _build_book(sheets, exporter.warnings)
-    _save(book, path)
+    save_workbook(book, path)
     log.info("plan %s exported to %s", plan.id, path)
     return PlanExportResult(path, plan.id, plan.title, exporter.counts(),
                             tuple(exporter.warnings))
@@ -531,7 +531,8 @@ def _build_book(sheets: list[_SheetData], warnings: list[str]) -> Any:
     return book
 
 
-def _save(book: Any, path: Path) -> None:
+def save_workbook(book: Any, path: Path) -> None:
+    """Save through a temporary file in the same folder, so a failed save leaves no half file."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,11 @@ from typing import Any
 from sqlite_utils import Database
 
 from desktop.excel.cells import write_cell
-from desktop.excel.plan_workbook import AGGREGATION_LABELS, ENTRY_LEVEL_LABELS, _save
+from desktop.excel.plan_workbook import (
+    AGGREGATION_LABELS,
+    ENTRY_LEVEL_LABELS,
+    save_workbook,
+)
 from desktop.excel.reading import column_letter
 from desktop.models.aggregation import (
     AggregatedValue,
@@ -617,7 +621,7 @@ def export_summary(db: Database, plan_id: int, period: str | Period, path: Path,
     """
     path = _check_path(path)
     book, data = build_summary(db, plan_id, period, unit_id=unit_id)
-    _save(book, path)
+    save_workbook(book, path)
     log.info("summary of plan %s, unit %s, period %s written to %s",
              plan_id, data.unit.id, data.period.id, path)
     return SummaryExportResult(
@@ -665,7 +669,7 @@ def export_return(db: Database, plan_id: int, period: str | Period, path: Path, 
         rows.append(DataValue(span.id, element.id, unit.id, value.value, comment=comment))
     book = build_template(db, plan_id, unit.id, span, values=rows, kind=KIND_RETURN,
                           elements="all")
-    _save(book, path)
+    save_workbook(book, path)
     log.info("return of unit %s for plan %s, period %s written to %s",
              unit.id, plan_id, span.id, path)
     return ReturnExportResult(

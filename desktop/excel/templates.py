@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlite_utils import Database
 
 from desktop.excel.cells import write_cell
-from desktop.excel.plan_workbook import MAX_CELL_TEXT, _number, _save
+from desktop.excel.plan_workbook import MAX_CELL_TEXT, _number, save_workbook
 from desktop.excel.reading import column_letter
 from desktop.excel.template_format import (
     ELEMENT_COMMENT_COLUMN,
@@ -62,7 +62,7 @@ from desktop.models.indicators import (
     list_elements,
     list_indicators,
 )
-from desktop.models.orgunits import OrgUnit, UnitType, get_unit, list_units
+from desktop.models.orgunits import OrgUnit, UnitType, get_unit, list_units, open_between
 from desktop.models.periods import Period
 from desktop.models.plans import AssignmentRole, Plan, get_plan, list_plan_items
 from desktop.models.printed import PrintedValue, ValueKind
@@ -775,9 +775,7 @@ def reporting_stations(db: Database, period: Period | str) -> list[OrgUnit]:
     """The stations that report for a period: open during it (not closed before it started)."""
     period = _period(period)
     start, end = period.start.isoformat(), period.end.isoformat()
-    return [u for u in list_units(db, UnitType.STATION)
-            if (u.closed_on is None or u.closed_on >= start)
-            and (u.opened_on is None or u.opened_on <= end)]
+    return [u for u in list_units(db, UnitType.STATION) if open_between(u, start, end)]
 
 
 def write_templates_job(db: Database, plan_id: int, period: Period | str,
@@ -801,7 +799,7 @@ def write_templates_job(db: Database, plan_id: int, period: Period | str,
         yield Progress(done, total, f"正在生成 {name}")
         book = _build(db, content, None, None, KIND_TEMPLATE, moment)
         path = out_dir / name
-        _save(book, path)
+        save_workbook(book, path)
         written.append(path)
     log.info("%d templates for %s written to %s", len(written), period.id, out_dir)
     if zip_name:

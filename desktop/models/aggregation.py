@@ -28,7 +28,7 @@ from desktop.models.indicators import (
     list_elements,
     list_indicators,
 )
-from desktop.models.orgunits import OrgUnit, UnitType, get_unit, list_units
+from desktop.models.orgunits import OrgUnit, UnitType, get_unit, list_units, open_between
 from desktop.models.periods import Period
 from desktop.models.plans import get_plan
 
@@ -123,9 +123,7 @@ def reporting_units(db: Database, unit_id: int, period: str | Period) -> list[Or
     span = Period.parse(period_id(period))
     first, last = span.start.isoformat(), span.end.isoformat()
     return [u for u in list_units(db, child_type)
-            if u.parent_id == unit_id
-            and (u.opened_on is None or u.opened_on <= last)
-            and (u.closed_on is None or u.closed_on >= first)]
+            if u.parent_id == unit_id and open_between(u, first, last)]
 
 
 def _common_parent(db: Database, unit_ids: Sequence[int]) -> int | None:

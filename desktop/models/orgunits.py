@@ -79,6 +79,12 @@ def _unit(row: dict[str, Any]) -> OrgUnit:
     )
 
 
+def open_between(unit: OrgUnit, first_day: str, last_day: str) -> bool:
+    """Whether a unit was open at some time between two ISO dates (both included)."""
+    return ((unit.opened_on is None or unit.opened_on <= last_day)
+            and (unit.closed_on is None or unit.closed_on >= first_day))
+
+
 def add_unit(
     db: Database,
     code: str,
