@@ -51,6 +51,10 @@ def bundle_check() -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # A reader process of a frozen app starts this executable again: run its work, not the app.
+    multiprocessing.freeze_support()
     if os.environ.get("PLANDESK_BUNDLE_CHECK") == "1":
         raise SystemExit(bundle_check())
     from desktop.app import main

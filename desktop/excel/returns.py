@@ -9,11 +9,12 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Collection, Generator, Iterable, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+from time import monotonic
 from typing import Any
 
 from sqlite_utils import Database
@@ -48,6 +49,7 @@ from desktop.excel.template_format import (
     signed_payload,
     verify,
 )
+from desktop.excel.workers import OrderedPool, start_method, worker_count
 from desktop.models.audit import record_event
 from desktop.models.errors import ImportFormatError, ImportIssue, ValidationError
 from desktop.models.indicators import Aggregation, DataElement, EntryLevel, ValueType
@@ -410,13 +412,14 @@ def apply_returns(
     Returns:
         What happened to each file, and the backup written before the first change.
     """
-    writer = _Writer(db, confirm_resubmissions)
     outcomes = []
-    for item in preview.files:
-        if files is not None and item.name not in files:
-            outcomes.append(FileOutcome(item, ImportOutcome.NOT_SELECTED, "未选择导入该文件。"))
-            continue
-        outcomes.append(writer.apply(item))
+    with _Writer(db, confirm_resubmissions) as writer:
+        for item in preview.files:
+            if files is not None and item.name not in files:
+                outcomes.append(FileOutcome(item, ImportOutcome.NOT_SELECTED,
+                                            "未选择导入该文件。"))
+                continue
+            outcomes.append(writer.apply(item))
     return ReturnsResult(tuple(outcomes), writer.backup, skipped=preview.skipped)
 
 
@@ -446,26 +449,27 @@ def import_returns_job(
 ) -> Generator[Progress, None, ReturnsResult]:
     """Read, check and write a batch, file by file, on its own connection.
 
-    Progress is reported per file. Closing the generator (cancel) stops between two files:
-    the files written so far stay written (each in its own transaction), nothing of the
-    others is written.
+    Progress is reported per file. Large batches are checked by reader processes while this
+    one writes (see :mod:`desktop.excel.workers`). Closing the generator (cancel) stops
+    between two files: the files written so far stay written (each all or nothing), nothing of
+    the others is written.
     """
     db = open_database(database_path)
     try:
         reader = _Reader(db, period=period, unit_codes=unit_codes)
-        writer = _Writer(db, confirm_resubmissions)
         outcomes: list[FileOutcome] = []
-        with _Batch(paths) as batch:
-            total = len(batch.sources)
-            for done, source in enumerate(batch.sources):
-                yield Progress(done, total, f"正在导入 {source.name}（{done + 1}/{total}）")
-                item = reader.read(source)
+        with (_Writer(db, confirm_resubmissions) as writer, _Batch(paths) as batch,
+              contextlib.closing(reader.read_all(batch.sources)) as items):
+            for step in _steps(batch.sources, "正在导入", "导入完成"):
+                yield step
+                item = next(items, None)
+                if item is None:
+                    break
                 if files is not None and item.name not in files:
                     outcomes.append(FileOutcome(item, ImportOutcome.NOT_SELECTED,
                                                 "未选择导入该文件。"))
-                    continue
-                outcomes.append(writer.apply(item, fresh=True))
-            yield Progress(total, total, "导入完成")
+                else:
+                    outcomes.append(writer.apply(item, fresh=True))
             return ReturnsResult(tuple(outcomes), writer.backup, skipped=tuple(batch.skipped))
     finally:
         db.close()
@@ -680,7 +684,8 @@ class _Source:
     name: str
     path: Path
     member: str | None = None
-    load: Callable[[], bytes] | None = None  # None: read the file at ``path``
+    load: Callable[[], bytes] | None = None  # None: ``data``, or read the file at ``path``
+    data: bytes | None = None  # the bytes of an archive member, read already
     refusal: str = ""  # refused before reading (a macro workbook, an unsafe archive member)
 
 
@@ -693,8 +698,10 @@ def _load(source: _Source) -> ValueWorkbook | ImportFormatError:
     if source.refusal:
         return ImportFormatError(source.refusal, "refused before reading")
     try:
-        if source.load is not None:
-            data: Path | bytes = source.load()
+        if source.data is not None:
+            data: Path | bytes = source.data
+        elif source.load is not None:
+            data = source.load()
         elif source.path.is_file():
             data = source.path
         else:
@@ -827,8 +834,8 @@ class _Batch:
             refusal = _member_refusal(info, member, shown, total)
             if not refusal and suffix == ".xlsm":
                 refusal = _macro_refusal(shown)
-            self.sources.append(_Source(shown, path, member, _member_loader(archive, info,
-                                                                            shown), refusal))
+            self.sources.append(_Source(shown, path, member, _member_loader(archive, info, shown),
+                                        refusal=refusal))
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -953,56 +960,87 @@ _STATUS_BY_LABEL = {status.label: status for status in TaskStatus} | {
     status.value: status for status in TaskStatus}
 
 
-class _Reader:
-    """Reads and classifies the files of a batch against one database (read-only)."""
+@dataclass(frozen=True)
+class _Context:
+    """What checking a file needs from the database, read once per batch.
 
-    def __init__(self, db: Database, *, period: str | None = None,
-                 unit_codes: Collection[str] | None = None) -> None:
-        self.db = db
-        self.expected_period = Period.parse(period).id if period else None
-        self.expected_units = set(unit_codes) if unit_codes is not None else None
-        self.plans: dict[str, _PlanInfo | None] = {}
-        self.units = {
-            row["code"]: _UnitInfo(row["id"], row["code"], row["name"], row["unit_type"],
-                                   row["closed_on"])
-            for row in db.query("SELECT id, code, name, unit_type, closed_on FROM org_unit")}
-        key = get_setting(db, INSTALLATION_KEY)
-        self.key = bytes.fromhex(key) if key else None
-        self.installation = installation_id(db) if key else None
-        try:
-            self.jump_share = float(get_setting(db, JUMP_SHARE_SETTING) or DEFAULT_JUMP_SHARE)
-        except ValueError:
-            self.jump_share = DEFAULT_JUMP_SHARE
-        #: (plan, unit, period) → (file name, content) of the first file of the batch
-        self.batch: dict[tuple[int, int, str], tuple[str, tuple[Any, ...]]] = {}
+    Plain data: reader processes get it once when they start and never open the database.
+    """
 
-    # -- a whole file ------------------------------------------------------------------------
+    plans: dict[str, _PlanInfo]
+    units: dict[str, _UnitInfo]
+    key: bytes | None
+    installation: str | None
+    jump_share: float
+    expected_period: str | None
+    expected_units: frozenset[str] | None
 
-    def read(self, source: _Source,
-             loaded: ValueWorkbook | ImportFormatError | None = None) -> ReturnFile:
-        """Check one file; ``loaded`` is its workbook as :func:`_load` reads it, if read already."""
+
+def _read_context(db: Database, period: str | None,
+                  unit_codes: Collection[str] | None) -> _Context:
+    units = {
+        row["code"]: _UnitInfo(row["id"], row["code"], row["name"], row["unit_type"],
+                               row["closed_on"])
+        for row in db.query("SELECT id, code, name, unit_type, closed_on FROM org_unit")}
+    plans = {row[1]: _plan_info(db, row) for row in db.execute(
+        "SELECT id, code, title, start_year, end_year FROM plan").fetchall()}
+    key = get_setting(db, INSTALLATION_KEY)
+    try:
+        jump_share = float(get_setting(db, JUMP_SHARE_SETTING) or DEFAULT_JUMP_SHARE)
+    except ValueError:
+        jump_share = DEFAULT_JUMP_SHARE
+    return _Context(plans, units, bytes.fromhex(key) if key else None,
+                    installation_id(db) if key else None, jump_share,
+                    Period.parse(period).id if period else None,
+                    frozenset(unit_codes) if unit_codes is not None else None)
+
+
+def _plan_info(db: Database, row: tuple[Any, ...]) -> _PlanInfo:
+    plan_id = row[0]
+    elements = {r["code"]: _data_element(r) for r in db.query(
+        "SELECT DISTINCT e.* FROM data_element e JOIN indicator i "
+        "ON e.id IN (i.numerator_id, i.denominator_id) WHERE i.plan_id = ?", [plan_id])}
+    by_id = {e.id: e for e in elements.values()}
+    shares = []
+    for ind in db.query(
+            "SELECT name, numerator_id, denominator_id, factor, unit_printed, unit_canonical "
+            "FROM indicator WHERE plan_id = ? AND denominator_id IS NOT NULL", [plan_id]):
+        if (ind["unit_canonical"] or ind["unit_printed"]) == "%" and ind["factor"] == 100:
+            shares.append((by_id[ind["numerator_id"]].code,
+                           by_id[ind["denominator_id"]].code, ind["name"]))
+    items = {r[0]: (r[1], r[2]) for r in db.execute(
+        "SELECT id, title, item_type FROM plan_item WHERE plan_id = ?", [plan_id])}
+    return _PlanInfo(plan_id, row[1], row[2], row[3], row[4], plan_version_hash(db, plan_id),
+                     elements, items, shares)
+
+
+#: What checking one file gives: its fields so far and its issues.
+_Checked = tuple[dict[str, Any], list[ImportIssue]]
+
+
+class _Checker:
+    """Reads and checks one file against the batch's context; touches no database.
+
+    Everything here may run in a reader process (see :func:`_check_in_worker`).
+    """
+
+    def __init__(self, context: _Context) -> None:
+        self.context = context
+
+    def check(self, source: _Source) -> _Checked:
         issues = _Issues(source.name)
         fields: dict[str, Any] = {}
         if source.refusal:
             issues.add(source.refusal, sheet="")
-            return self._file(source, fields, issues)
-        book = _load(source) if loaded is None else loaded
+            return fields, issues.items
+        book = _load(source)
         if isinstance(book, ImportFormatError):
             issues.add(book.user_message, sheet="")
-            return self._file(source, fields, issues)
+            return fields, issues.items
         fields["digest"] = book.digest
         with contextlib.suppress(_Rejected):
             self._read_book(book, fields, issues)
-        return self._file(source, fields, issues)
-
-    @staticmethod
-    def _file(source: _Source, fields: dict[str, Any], issues: _Issues) -> ReturnFile:
-        if issues.has_errors:
-            fields["status"] = ReturnStatus.REJECTED
-            fields.pop("changes", None)
-        return ReturnFile(source.name, source.path, source.member,
-                          fields.pop("status", ReturnStatus.REJECTED),
-                          issues=tuple(_clean(issues.items)), **fields)
+        return fields, issues.items
 
     def _read_book(self, book: ValueWorkbook, fields: dict[str, Any], issues: _Issues) -> None:
         sheet = book.sheets.get(SHEET_ENTRY)
@@ -1032,9 +1070,6 @@ class _Reader:
         fields.update(values=tuple(values), tasks=tuple(tasks))
         self._check_extra_columns(sheet, element_rows, task_rows, issues)
         self._check_shares(values, plan, issues)
-        if issues.has_errors:
-            return
-        self._classify(fields, values, tasks, unit, period, issues)
 
     # -- identification ----------------------------------------------------------------------
 
@@ -1086,7 +1121,7 @@ class _Reader:
 
     def _plan(self, meta: TemplateMeta | None, sheet: ValueSheet, issues: _Issues) -> _PlanInfo:
         code = meta.plan_code if meta else _text(sheet, 3, 4)
-        plan = self._plan_info(code)
+        plan = self.context.plans.get(code)
         if plan is None:
             issues.error(f"数据库中没有规划代码为“{code}”的规划，无法导入。请先导入该规划（规划工作簿），"
                          "或确认选择了正确的数据库。", 3, 4)
@@ -1098,42 +1133,16 @@ class _Reader:
             raise _Rejected
         return plan
 
-    def _plan_info(self, code: str) -> _PlanInfo | None:
-        if code in self.plans:
-            return self.plans[code]
-        row = self.db.execute("SELECT id, code, title, start_year, end_year FROM plan "
-                              "WHERE code = ?", [code]).fetchone()
-        if row is None:
-            self.plans[code] = None
-            return None
-        plan_id = row[0]
-        elements = {r["code"]: _data_element(r) for r in self.db.query(
-            "SELECT DISTINCT e.* FROM data_element e JOIN indicator i "
-            "ON e.id IN (i.numerator_id, i.denominator_id) WHERE i.plan_id = ?", [plan_id])}
-        by_id = {e.id: e for e in elements.values()}
-        shares = []
-        for ind in self.db.query(
-                "SELECT name, numerator_id, denominator_id, factor, unit_printed, unit_canonical "
-                "FROM indicator WHERE plan_id = ? AND denominator_id IS NOT NULL", [plan_id]):
-            if (ind["unit_canonical"] or ind["unit_printed"]) == "%" and ind["factor"] == 100:
-                shares.append((by_id[ind["numerator_id"]].code,
-                               by_id[ind["denominator_id"]].code, ind["name"]))
-        items = {r[0]: (r[1], r[2]) for r in self.db.execute(
-            "SELECT id, title, item_type FROM plan_item WHERE plan_id = ?", [plan_id])}
-        info = _PlanInfo(plan_id, row[1], row[2], row[3], row[4],
-                         plan_version_hash(self.db, plan_id), elements, items, shares)
-        self.plans[code] = info
-        return info
-
     def _unit(self, meta: TemplateMeta | None, sheet: ValueSheet, issues: _Issues) -> _UnitInfo:
         code = meta.unit_code if meta else _text(sheet, 2, 4)
-        unit = self.units.get(code)
+        unit = self.context.units.get(code)
         if unit is None:
             issues.error(f"数据库中没有代码为“{code}”的单位，无法导入。请确认该文件是发给本区局"
                          "所属单位的模板。", 2, 4)
             raise _Rejected
-        if self.expected_units is not None and code not in self.expected_units:
-            wanted = "、".join(sorted(self.expected_units)) or "（无）"
+        expected = self.context.expected_units
+        if expected is not None and code not in expected:
+            wanted = "、".join(sorted(expected)) or "（无）"
             issues.error(f"该文件是“{unit.name}”（{code}）的报表，不是本次导入的单位（{wanted}），"
                          "已拒绝。", 2, 4)
             raise _Rejected
@@ -1151,21 +1160,23 @@ class _Reader:
             issues.error(f"期间“{period.label}”不在规划“{plan.title}”的规划期（{plan.start_year}—"
                          f"{plan.end_year}年）内，已拒绝。", 2, 8)
             raise _Rejected
-        if self.expected_period is not None and period.id != self.expected_period:
-            wanted = Period.parse(self.expected_period).label
+        expected = self.context.expected_period
+        if expected is not None and period.id != expected:
+            wanted = Period.parse(expected).label
             issues.error(f"该文件是{period.label}的报表，不是本次导入的{wanted}，已拒绝。", 2, 8)
             raise _Rejected
         return period
 
     def _check_signature(self, meta: TemplateMeta, sheet: ValueSheet, plan: _PlanInfo,
                          issues: _Issues) -> None:
-        if self.installation is None or self.key is None or meta.generator != self.installation:
+        key, installation = self.context.key, self.context.installation
+        if installation is None or key is None or meta.generator != installation:
             issues.warning(f"该模板由其他 PlanDesk 安装生成（生成标识 {meta.generator or '无'}），"
                            "无法校验签名，不能确认锁定单元格未被改动，请核对表中的名称、单位和"
                            "基期值。")
             return
         payload = signed_payload(meta, _locked_cells(sheet, meta))
-        if verify(self.key, payload, meta.signature):
+        if verify(key, payload, meta.signature):
             return
         suspects = _suspect_cells(sheet, meta, plan)
         where = f"可能被改动的单元格：{'、'.join(suspects[:8])}。" if suspects else ""
@@ -1372,6 +1383,53 @@ class _Reader:
                              f"（E{den.row}：{_shown(den.value)}），指标“{name}”将超过 100%。"
                              "请核对这两个数值。", num.row, ELEMENT_VALUE_COLUMN)
 
+
+
+class _Reader:
+    """Reads the files of a batch: checks each one (in reader processes when the batch is
+    large) and compares it with the database and with the batch's earlier files."""
+
+    def __init__(self, db: Database, *, period: str | None = None,
+                 unit_codes: Collection[str] | None = None) -> None:
+        self.db = db
+        self.context = _read_context(db, period, unit_codes)
+        self.checker = _Checker(self.context)
+        self.jump_share = self.context.jump_share
+        #: (plan, unit, period) → (file name, content) of the first file of the batch
+        self.batch: dict[tuple[int, int, str], tuple[str, tuple[Any, ...]]] = {}
+
+    def read(self, source: _Source) -> ReturnFile:
+        """Check one file in this process and compare it with the database."""
+        return self._finish(source, self.checker.check(source))
+
+    def read_all(self, sources: Sequence[_Source]) -> Generator[ReturnFile, None, None]:
+        """Every source read, in order; checked by reader processes when that pays off.
+
+        Closing the generator cancels the files not yet checked.
+        """
+        method = start_method()
+        workers = worker_count(len(sources), method)
+        if workers < 2:
+            for source in sources:
+                yield self.read(source)
+            return
+        with OrderedPool(_check_in_worker, workers, initializer=_start_worker,
+                         initargs=(self.context,), on_crash=_crashed,
+                         local=self.checker.check, method=method,
+                         preload=(__name__,)) as pool:
+            for source, checked in pool.map(_shippable(s) for s in sources):
+                yield self._finish(source, checked)
+
+    def _finish(self, source: _Source, checked: _Checked) -> ReturnFile:
+        fields, items = checked
+        issues = _Issues(source.name)
+        issues.items = list(items)
+        if not issues.has_errors and "values" in fields:
+            self._classify(fields, list(fields["values"]), list(fields["tasks"]),
+                           self.context.units[fields["unit_code"]],
+                           Period.parse(fields["period"]), issues)
+        return _file(source, fields, issues)
+
     def _check_jumps(self, values: list[ReturnValue], previous: Period,
                      old: dict[int, float], issues: _Issues) -> None:
         """Values that moved by more than the set share against the previous period."""
@@ -1421,6 +1479,50 @@ class _Reader:
         fields.update(status=status, changes=tuple(changes))
 
 
+# --- reader processes ------------------------------------------------------------------------
+
+_WORKER: _Checker | None = None
+
+
+def _start_worker(context: _Context) -> None:
+    """Run once in each reader process: the context every file is checked against."""
+    global _WORKER
+    _WORKER = _Checker(context)
+
+
+def _check_in_worker(source: _Source) -> _Checked:
+    if _WORKER is None:
+        raise RuntimeError("reader process not started")
+    return _WORKER.check(source)
+
+
+def _shippable(source: _Source) -> _Source:
+    """The source as a reader process can take it: an archive member's bytes read here."""
+    if source.load is None:
+        return source
+    try:
+        data = source.load()
+    except ImportFormatError as exc:
+        return replace(source, load=None, refusal=exc.user_message)
+    return replace(source, load=None, data=data)
+
+
+def _crashed(source: _Source) -> _Checked:
+    return {}, [ImportIssue(
+        source.name, f"读取“{source.name}”时读取进程意外终止（文件可能已损坏或是恶意构造，"
+        "也可能是内存不足），已拒绝，数据库未作改动。请重新获取该文件；如反复出现，请把该文件"
+        "交给技术支持。", "")]
+
+
+def _file(source: _Source, fields: dict[str, Any], issues: _Issues) -> ReturnFile:
+    if issues.has_errors:
+        fields["status"] = ReturnStatus.REJECTED
+        fields.pop("changes", None)
+    return ReturnFile(source.name, source.path, source.member,
+                      fields.pop("status", ReturnStatus.REJECTED),
+                      issues=tuple(_clean(issues.items)), **fields)
+
+
 def _compare(
     db: Database, plan_id: int, unit_id: int, unit_name: str, period: Period,
     values: Sequence[ReturnValue], tasks: Sequence[ReturnTask],
@@ -1465,16 +1567,17 @@ def _stored_values(
     previous: str | None = None,
 ) -> tuple[dict[int, tuple[float | None, str | None, str]], dict[int, float]]:
     """The stored values of a period for these elements, and the previous period's numbers."""
-    ids = [v.element_id for v in values]
+    ids = {v.element_id for v in values}
     if not ids:
         return {}, {}
-    marks = ", ".join("?" for _ in ids)
     current: dict[int, tuple[float | None, str | None, str]] = {}
     old: dict[int, float] = {}
     for row_period, element_id, value, text, comment in db.execute(
-            f"SELECT period, element_id, value, text_value, comment FROM data_value "
-            f"WHERE period IN (?, ?) AND org_unit_id = ? AND element_id IN ({marks})",
-            [period, previous or period, unit_id, *ids]).fetchall():
+            "SELECT period, element_id, value, text_value, comment FROM data_value "
+            "WHERE org_unit_id = ? AND period IN (?, ?)",
+            [unit_id, period, previous or period]).fetchall():
+        if element_id not in ids:
+            continue
         if row_period == period:
             current[element_id] = (value, text, comment)
         elif value is not None:
@@ -1683,13 +1786,37 @@ def _clean(issues: Iterable[ImportIssue]) -> list[ImportIssue]:
 
 
 class _Writer:
-    """Writes checked files, one transaction each, with one backup before the first."""
+    """Writes checked files, each all or nothing, with one backup before the first.
+
+    Each file is written inside a savepoint: a file that fails leaves nothing behind. The
+    files are committed in groups (:data:`GROUP_FILES` files or :data:`GROUP_SECONDS`,
+    whichever comes first, and when the writer is closed), because a commit costs as much as
+    writing a file's forty values; a crash loses at most the last group, never part of a file.
+    """
+
+    GROUP_FILES = 64
+    GROUP_SECONDS = 0.5
 
     def __init__(self, db: Database, confirm_resubmissions: bool) -> None:
         self.db = db
         self.confirm = confirm_resubmissions
         self.backup: Path | None = None
         self._backed_up = False
+        self._group = 0
+        self._group_started = 0.0
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.commit()
+
+    def commit(self) -> None:
+        """Commit the files written since the last commit."""
+        if self._group:
+            self._group = 0
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("COMMIT")
 
     def apply(self, item: ReturnFile, *, fresh: bool = False) -> FileOutcome:
         """Write one file unless it is refused, a duplicate or an unconfirmed resubmission.
@@ -1740,7 +1867,12 @@ class _Writer:
         plan_id, unit_id = _ids(item)
         changed = {change.cell for change in item.changes}
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        with self.db.atomic():
+        if not self._group:
+            if not self.db.conn.in_transaction:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+            self._group_started = monotonic()
+        self._group += 1
+        with self.db.atomic():  # a savepoint inside the group's transaction
             # The submission becomes 'submitted', unless it is approved: then nothing is written.
             row = self.db.execute(
                 "INSERT INTO submission (plan_id, org_unit_id, period, status, submitted_at, "
@@ -1769,6 +1901,9 @@ class _Writer:
                     TaskProgress(t.plan_item_id, unit_id, item.period, t.status, t.percent,
                                  t.progress_text, t.problems_text, t.next_steps_text)
                     for t in item.tasks])
+        if self._group >= self.GROUP_FILES or (
+                monotonic() - self._group_started >= self.GROUP_SECONDS):
+            self.commit()
         return counts
 
 
@@ -1784,13 +1919,22 @@ def _preview_batch(
 ) -> Generator[Progress, None, ReturnsPreview]:
     reader = _Reader(db, period=period, unit_codes=unit_codes)
     files: list[ReturnFile] = []
-    with _Batch(paths) as batch:
-        total = len(batch.sources)
-        for done, source in enumerate(batch.sources):
-            yield Progress(done, total, f"正在读取 {source.name}（{done + 1}/{total}）")
-            files.append(reader.read(source))
-        yield Progress(total, total, "读取完成")
+    with _Batch(paths) as batch, contextlib.closing(reader.read_all(batch.sources)) as items:
+        for step in _steps(batch.sources, "正在读取", "读取完成"):
+            yield step
+            item = next(items, None)
+            if item is None:
+                break
+            files.append(item)
         return ReturnsPreview(tuple(files), tuple(batch.skipped))
+
+
+def _steps(sources: Sequence[_Source], doing: str, done: str) -> Iterator[Progress]:
+    """The progress before each file (“正在读取 a.xlsx（1/3）”), then the end (“读取完成”)."""
+    total = len(sources)
+    for n, source in enumerate(sources):
+        yield Progress(n, total, f"{doing} {source.name}（{n + 1}/{total}）")
+    yield Progress(total, total, done)
 
 
 def summary_line(item: ReturnFile) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Callable
@@ -1057,3 +1059,100 @@ def test_the_import_job_backs_up_once_and_writes_each_file(
     events = demo_db.execute("SELECT count(*) FROM audit_event "
                              "WHERE action = 'returns.import'").fetchone()[0]
     assert events == 2
+
+
+# --- reader processes: large batches are checked on all cores ---------------------------------
+
+
+def mixed_batch(db: Database, folder: Path) -> Path:
+    """Returns of three stations, an identical copy, a damaged file, a zipped return, a
+    resubmission of stored figures and a return of another period."""
+    for code in (STATION, OTHER_STATION, "CQ-TN-S04"):
+        filled_return(db, folder, code)
+    shutil.copy(folder / f"{PERIOD}_{STATION}.xlsx", folder / "副本.xlsx")
+    (folder / "损坏.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 200)
+    zipped = filled_return(db, folder.parent / "zip", "CQ-TN-S05")
+    with zipfile.ZipFile(folder / "第二批.zip", "w", zipfile.ZIP_DEFLATED) as out:
+        out.write(zipped, f"新胜所/{zipped.name}")
+    filled_return(db, folder, STATION, "2024", values={"ENT_TOTAL": 1})
+    return folder
+
+
+def test_reader_processes_read_a_batch_exactly_as_one_process_does(
+        demo_path: Path, demo_db: Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = mixed_batch(demo_db, tmp_path / "批次")
+    monkeypatch.setenv("PLANDESK_READERS", "0")
+    alone = run_job(preview_returns_job(demo_path, [folder]))
+    monkeypatch.setenv("PLANDESK_READERS", "2")
+    pooled = run_job(preview_returns_job(demo_path, [folder]))
+    assert pooled.as_dict() == alone.as_dict()
+    statuses = {f.name.split("/")[-1]: f.status for f in pooled.files}
+    assert statuses[f"{PERIOD}_{STATION}.xlsx"] is ReturnStatus.NEW
+    assert statuses["副本.xlsx"] is ReturnStatus.DUPLICATE
+    assert statuses["损坏.xlsx"] is ReturnStatus.REJECTED
+    assert statuses[f"{PERIOD}_CQ-TN-S05.xlsx"] is ReturnStatus.NEW
+    assert statuses[f"2024_{STATION}.xlsx"] is ReturnStatus.RESUBMISSION
+
+
+def test_an_import_with_reader_processes_writes_every_file_and_cancels_between_files(
+        demo_path: Path, demo_db: Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLANDESK_READERS", "2")
+    folder = mixed_batch(demo_db, tmp_path / "批次")
+    codes = (STATION, OTHER_STATION, "CQ-TN-S04", "CQ-TN-S05")
+    expected = {code: plausible(demo_db, code) for code in codes}
+    job = import_returns_job(demo_path, [folder])
+    next(job)  # about to handle 2024_CQ-TN-S01.xlsx, an unconfirmed resubmission
+    next(job)  # about to write 2025_CQ-TN-S01.xlsx
+    next(job)  # that one is written; the next ones are being checked
+    job.close()
+    written = [code for code in codes if stored_numbers(demo_db, code, PERIOD)]
+    assert written == [STATION]
+    assert stored_numbers(demo_db, STATION, "2024")["ENT_TOTAL"] != 1
+    result = run_job(import_returns_job(demo_path, [folder], confirm_resubmissions=True))
+    by_name = {o.file.name.split("/")[-1]: o.outcome for o in result.outcomes}
+    assert by_name["损坏.xlsx"] is ImportOutcome.REFUSED
+    assert by_name["副本.xlsx"] is ImportOutcome.DUPLICATE
+    assert by_name[f"2024_{STATION}.xlsx"] is ImportOutcome.IMPORTED
+    for code in codes:
+        assert stored_numbers(demo_db, code, PERIOD) == expected[code]
+    assert stored_numbers(demo_db, STATION, "2024")["ENT_TOTAL"] == 1
+
+
+CRASHING_READER = """
+import json, os, sys
+from pathlib import Path
+from desktop.excel import returns
+
+check = returns._Checker.check
+def crash_on(self, source):
+    if source.name.endswith("崩溃.xlsx"):
+        os._exit(7)  # as a parser crashing on a forged file would
+    return check(self, source)
+returns._Checker.check = crash_on
+returns.start_method = lambda: "fork"  # the patch reaches the readers only through a fork
+
+from desktop.models.progress import run_job
+result = run_job(returns.import_returns_job(Path(sys.argv[1]), [Path(sys.argv[2])]))
+print(json.dumps({o.file.name.split("/")[-1]: [o.outcome.value, o.message]
+                  for o in result.outcomes}, ensure_ascii=False))
+"""
+
+
+def test_a_reader_process_that_dies_refuses_only_its_file(
+        demo_path: Path, demo_db: Database, tmp_path: Path) -> None:
+    folder = mixed_batch(demo_db, tmp_path / "批次")
+    shutil.copy(folder / f"{PERIOD}_{OTHER_STATION}.xlsx", folder / "崩溃.xlsx")
+    demo_db.close()
+    env = {**os.environ, "PLANDESK_READERS": "2"}
+    done = subprocess.run([sys.executable, "-c", CRASHING_READER, str(demo_path), str(folder)],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    outcomes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcomes["崩溃.xlsx"][0] == "refused"
+    assert "读取进程意外终止" in outcomes["崩溃.xlsx"][1]
+    assert outcomes[f"{PERIOD}_{STATION}.xlsx"][0] == "imported"
+    assert outcomes[f"{PERIOD}_{OTHER_STATION}.xlsx"][0] == "imported"
+    assert outcomes[f"{PERIOD}_CQ-TN-S05.xlsx"][0] == "imported"
+    assert outcomes["损坏.xlsx"][0] == "refused"
