@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,13 +25,54 @@ class AuditEvent:
     old_value: Any
     new_value: Any
     user_id: int | None = None
+    source: str | None = None  # "keyboard", "file:<name> sha256:<hex>", "cli", …
+
+
+@dataclass(frozen=True)
+class _Pending:
+    at: str
+    action: str
+    entity: str
+    entity_id: str
+    old: object
+    new: object
+    user_id: int | None
+    username: str
+    source: str | None
+
+
+#: Events that must outlive the transaction they were recorded in (refusals), per database.
+_PENDING: weakref.WeakKeyDictionary[Database, list[_Pending]] = weakref.WeakKeyDictionary()
 
 
 def _digest(prev_hash: str, at: str, user_id: int | None, username: str, action: str,
-            entity: str, entity_id: str, old: str | None, new: str | None) -> str:
-    payload = json.dumps([prev_hash, at, user_id, username, action, entity, entity_id, old, new],
-                         ensure_ascii=False, separators=(",", ":"))
+            entity: str, entity_id: str, old: str | None, new: str | None,
+            source: str | None = None) -> str:
+    fields: list[object] = [prev_hash, at, user_id, username, action, entity, entity_id, old, new]
+    if source is not None:  # events written before migration 0003 have no source
+        fields.append(source)
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _append(db: Database, at: str, action: str, entity: str, entity_id: str, old: object,
+            new: object, user_id: int | None, username: str, source: str | None) -> None:
+    row = db.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    prev_hash = row[0] if row else GENESIS
+    old_json = None if old is None else json.dumps(old, ensure_ascii=False, sort_keys=True)
+    new_json = None if new is None else json.dumps(new, ensure_ascii=False, sort_keys=True)
+    digest = _digest(prev_hash, at, user_id, username, action, entity, entity_id,
+                     old_json, new_json, source)
+    db.execute(
+        "INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, old_value, "
+        "new_value, prev_hash, hash, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [at, user_id, username, action, entity, entity_id, old_json, new_json, prev_hash,
+         digest, source],
+    )
 
 
 def record_event(
@@ -43,34 +85,92 @@ def record_event(
     new: object = None,
     user_id: int | None = None,
     username: str = "",
+    source: str | None = None,
 ) -> None:
     """Append an event; call inside the transaction that makes the change it records."""
-    row = db.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
-    prev_hash = row[0] if row else GENESIS
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
-    old_json = None if old is None else json.dumps(old, ensure_ascii=False, sort_keys=True)
-    new_json = None if new is None else json.dumps(new, ensure_ascii=False, sort_keys=True)
-    digest = _digest(prev_hash, at, user_id, username, action, entity, str(entity_id),
-                     old_json, new_json)
-    db.execute(
-        "INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, old_value, "
-        "new_value, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [at, user_id, username, action, entity, str(entity_id), old_json, new_json, prev_hash,
-         digest],
+    _append(db, _now(), action, entity, str(entity_id), old, new, user_id, username, source)
+
+
+def record_lasting_event(
+    db: Database,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    *,
+    old: object = None,
+    new: object = None,
+    user_id: int | None = None,
+    username: str = "",
+    source: str | None = None,
+) -> None:
+    """Append an event that must survive the rollback of the caller's transaction (a refusal).
+
+    Outside a transaction the event is committed at once. Inside one it is written there (so a
+    commit keeps it) and also remembered: if that transaction is rolled back, the event is
+    written again, with its original time, by the next lasting event or audit read made outside
+    a transaction on the same connection.
+    """
+    pending = _Pending(_now(), action, entity, str(entity_id), old, new, user_id, username,
+                       source)
+    if db.conn.in_transaction:
+        _append(db, pending.at, action, entity, pending.entity_id, old, new, user_id, username,
+                source)
+        _PENDING.setdefault(db, []).append(pending)
+        return
+    flush_lasting_events(db)
+    with db.atomic():
+        _append(db, pending.at, action, entity, pending.entity_id, old, new, user_id, username,
+                source)
+
+
+def flush_lasting_events(db: Database) -> int:
+    """Write again the lasting events that a rolled-back transaction took away.
+
+    Does nothing inside a transaction; returns how many events were written again.
+    """
+    if db.conn.in_transaction or not _PENDING.get(db):
+        return 0
+    pending = _PENDING.pop(db)
+    written = 0
+    with db.atomic():
+        for event in pending:
+            found = db.execute(
+                "SELECT 1 FROM audit_event WHERE at = ? AND action = ? AND entity_id = ?",
+                [event.at, event.action, event.entity_id]).fetchone()
+            if found is None:
+                _append(db, event.at, event.action, event.entity, event.entity_id, event.old,
+                        event.new, event.user_id, event.username, event.source)
+                written += 1
+    return written
+
+
+def _event(r: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        id=r["id"], at=r["at"], username=r["username"], action=r["action"],
+        entity=r["entity"], entity_id=r["entity_id"],
+        old_value=json.loads(r["old_value"]) if r["old_value"] else None,
+        new_value=json.loads(r["new_value"]) if r["new_value"] else None,
+        user_id=r["user_id"], source=r.get("source"),
     )
 
 
 def list_events(db: Database, limit: int = 200) -> list[AuditEvent]:
-    return [
-        AuditEvent(
-            id=r["id"], at=r["at"], username=r["username"], action=r["action"],
-            entity=r["entity"], entity_id=r["entity_id"],
-            old_value=json.loads(r["old_value"]) if r["old_value"] else None,
-            new_value=json.loads(r["new_value"]) if r["new_value"] else None,
-            user_id=r["user_id"],
-        )
-        for r in db.query("SELECT * FROM audit_event ORDER BY id DESC LIMIT ?", [limit])
-    ]
+    """The most recent events, newest first."""
+    flush_lasting_events(db)
+    return [_event(r) for r in db.query(
+        "SELECT * FROM audit_event ORDER BY id DESC LIMIT ?", [limit])]
+
+
+def events_for(db: Database, entity: str, entity_id: object) -> list[AuditEvent]:
+    """Every event about one record (``entity``, ``entity_id``), oldest first."""
+    flush_lasting_events(db)
+    return [_event(r) for r in db.query(
+        "SELECT * FROM audit_event WHERE entity = ? AND entity_id = ? ORDER BY id",
+        [entity, str(entity_id)])]
+
+
+def count_events(db: Database) -> int:
+    return int(db.execute("SELECT count(*) FROM audit_event").fetchone()[0])
 
 
 def verify_chain(db: Database) -> list[int]:
@@ -79,7 +179,7 @@ def verify_chain(db: Database) -> list[int]:
     prev = GENESIS
     for r in db.query("SELECT * FROM audit_event ORDER BY id"):
         expected = _digest(prev, r["at"], r["user_id"], r["username"], r["action"], r["entity"],
-                           r["entity_id"], r["old_value"], r["new_value"])
+                           r["entity_id"], r["old_value"], r["new_value"], r.get("source"))
         if r["prev_hash"] != prev or r["hash"] != expected:
             broken.append(r["id"])
         prev = r["hash"]

@@ -39,6 +39,8 @@ from desktop.models.values import (
 
 DEMO_SEED = 20211231
 DEMO_VALUE_YEARS = (2021, 2022, 2023, 2024)
+#: The password of every demo user. Demo only: never use it for real data.
+DEMO_PASSWORD = "plandesk-demo"
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,9 @@ def build_demo(db: Database) -> Job[DemoSummary]:
         _assign_demo_tasks(db, plan.id, units)
         yield Progress(3, total, "生成演示数值")
         values = _generate_values(db, spec, units, elements)
-        for year in DEMO_VALUE_YEARS:
-            for index, station_id in enumerate(units["stations"]):
-                status = SubmissionStatus.APPROVED
-                if year == DEMO_VALUE_YEARS[-1]:
-                    status = (SubmissionStatus.SUBMITTED, SubmissionStatus.DRAFT,
-                              SubmissionStatus.RETURNED)[index % 3]
-                ensure_submission(db, plan.id, station_id, str(year), status)
+        _build_windows(db, plan.id, plan.start_year, plan.end_year)
+        _build_submissions(db, plan.id, units, elements)
+        _build_users(db, units)
         record_event(db, "demo.build", "plan", plan.id,
                      new={"title": plan.title, "items": items, "values": values})
         yield Progress(4, total, "完成")
@@ -259,3 +257,77 @@ def _generate_values(db: Database, spec: dict[str, Any], units: dict[str, Any],
         put("CONSUMER_SATISFACTION", bureau, year, round(rng.uniform(79.8, 81.0), 2))
         put("MFG_PASS_RATE", bureau, year, round(rng.uniform(93.2, 94.5), 2))
     return write_values(db, rows)
+
+
+def _build_windows(db: Database, plan_id: int, start_year: int, end_year: int) -> None:
+    """Each annual return may be submitted from 1 December to 15 January of the next year."""
+    db.conn.executemany(
+        "INSERT INTO reporting_window (plan_id, period, opens_on, deadline) VALUES (?, ?, ?, ?)",
+        [(plan_id, str(year), f"{year}-12-01", f"{year + 1}-01-15")
+         for year in range(start_year, end_year + 1)])
+
+
+def _build_submissions(db: Database, plan_id: int, units: dict[str, Any],
+                       elements: dict[str, int]) -> None:
+    """The stations' returns, each with the versions the workflow would have recorded.
+
+    Earlier years are approved; in the last year a third are submitted (one of them late), a
+    third are drafts and a third were returned with a reason and a comment.
+    """
+    from desktop.models.workflow import snapshot_submission
+
+    def stamp(day: str, hour: int) -> str:
+        return f"{day}T{hour:02d}:00:00+00:00"
+
+    for year in DEMO_VALUE_YEARS:
+        for index, station_id in enumerate(units["stations"]):
+            status = SubmissionStatus.APPROVED
+            if year == DEMO_VALUE_YEARS[-1]:
+                status = (SubmissionStatus.SUBMITTED, SubmissionStatus.DRAFT,
+                          SubmissionStatus.RETURNED)[index % 3]
+            sub = ensure_submission(db, plan_id, station_id, str(year))
+            if status is SubmissionStatus.DRAFT:
+                continue
+            late = index == 6 and status is SubmissionStatus.SUBMITTED
+            submitted = stamp(f"{year + 1}-01-{18 if late else 8 + index:02d}", 2)
+            db.execute("UPDATE submission SET status = ?, submitted_at = ?, submitted_source = ? "
+                       "WHERE id = ?",
+                       [SubmissionStatus.SUBMITTED.value, submitted, "demo", sub.id])
+            snapshot_submission(db, sub.id, SubmissionStatus.SUBMITTED, at=submitted,
+                                source="demo")
+            if status is SubmissionStatus.SUBMITTED:
+                continue
+            reviewed = stamp(f"{year + 1}-01-{20 + index % 5:02d}", 6)
+            reason = "" if status is SubmissionStatus.APPROVED else (
+                "演示：投诉举报按时办结件数大于受理件数的比例偏高，请核对后重新报送。")
+            db.execute("UPDATE submission SET status = ?, reason = ?, reviewed_at = ? "
+                       "WHERE id = ?", [status.value, reason, reviewed, sub.id])
+            version = snapshot_submission(db, sub.id, status, at=reviewed, reason=reason,
+                                          source="demo")
+            if status is SubmissionStatus.RETURNED:
+                db.execute("INSERT INTO review_comment (submission_id, version, element_id, text)"
+                           " VALUES (?, ?, ?, ?)",
+                           [sub.id, version, elements["COMPLAINTS_ONTIME"],
+                            "演示：请核对按时办结件数，并在说明中写明统计口径。"])
+
+
+def _build_users(db: Database, units: dict[str, Any]) -> None:
+    """Demo users, all with :data:`DEMO_PASSWORD`: admin, shenhe, one clerk per station, chakan."""
+    from desktop.models.orgunits import get_unit
+    from desktop.models.users import Role, create_user
+
+    people: list[tuple[str, str, Role, int | None]] = [
+        ("admin", "演示管理员", Role.ADMIN, None),
+        ("shenhe", "区局审核员（演示）", Role.REVIEWER, None),
+    ]
+    for station_id in units["stations"]:
+        station = get_unit(db, station_id)
+        people.append((station.code.rsplit("-", 1)[-1].lower(),
+                       f"{station.short_name}填报员（演示）", Role.CLERK, station_id))
+    people.append(("chakan", "查看者（演示）", Role.VIEWER, None))
+    for username, display_name, role, unit_id in people:
+        user = create_user(db, username, DEMO_PASSWORD, role, display_name=display_name,
+                           org_unit_id=unit_id)
+        record_event(db, "user.create", "app_user", user.id,
+                     new={"username": username, "role": role.value, "org_unit_id": unit_id,
+                          "demo": True}, source="demo")

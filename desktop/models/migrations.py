@@ -25,6 +25,12 @@ def m0002_plan_content(db: Database) -> None:
     db.executescript(_SCHEMA_0002)
 
 
+@migrations(name="0003_reporting_cycle")
+def m0003_reporting_cycle(db: Database) -> None:
+    """The reporting cycle: versions, review comments, windows, evidence, audit sources."""
+    db.executescript(_SCHEMA_0003)
+
+
 def migration_names() -> list[str]:
     """Names of every migration this PlanDesk knows, in order."""
     return [m.name for m in migrations._migrations]
@@ -284,4 +290,69 @@ ALTER TABLE org_unit ADD COLUMN premises TEXT NOT NULL DEFAULT '';
 
 -- The document a plan was imported from, to recognise a re-import.
 ALTER TABLE plan ADD COLUMN source_hash TEXT NOT NULL DEFAULT '';
+"""
+
+_SCHEMA_0003 = """
+-- Where a change came from: "keyboard", "file:<name> sha256:<hex>", "cli", ...
+-- It enters an event's digest only when it is not NULL, so older events still verify.
+ALTER TABLE audit_event ADD COLUMN source TEXT;
+ALTER TABLE submission ADD COLUMN submitted_source TEXT NOT NULL DEFAULT '';
+-- Bumped at each transition of the workflow.
+ALTER TABLE submission ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- A snapshot at every transition (for diffs and history).
+CREATE TABLE submission_version (
+    id INTEGER PRIMARY KEY,
+    submission_id INTEGER NOT NULL REFERENCES submission(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    at TEXT NOT NULL,
+    user_id INTEGER,
+    username TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    values_json TEXT NOT NULL,
+    tasks_json TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    UNIQUE (submission_id, version)
+);
+
+-- The reviewer's comment on one value or task of a return.
+CREATE TABLE review_comment (
+    id INTEGER PRIMARY KEY,
+    submission_id INTEGER NOT NULL REFERENCES submission(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    element_id INTEGER REFERENCES data_element(id),
+    plan_item_id INTEGER REFERENCES plan_item(id),
+    text TEXT NOT NULL,
+    CHECK ((element_id IS NULL) != (plan_item_id IS NULL))
+);
+CREATE INDEX review_comment_submission ON review_comment(submission_id, version);
+
+-- When a period of a plan may be reported, and its deadline (dates, inclusive).
+CREATE TABLE reporting_window (
+    plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+    period TEXT NOT NULL,
+    opens_on TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    PRIMARY KEY (plan_id, period)
+);
+
+-- Evidence files of a value or a task, stored by content hash beside the database.
+CREATE TABLE evidence (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id),
+    period TEXT NOT NULL,
+    element_id INTEGER REFERENCES data_element(id),
+    plan_item_id INTEGER REFERENCES plan_item(id),
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    stored_name TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by INTEGER,
+    CHECK ((element_id IS NULL) != (plan_item_id IS NULL)),
+    UNIQUE (plan_id, org_unit_id, period, element_id, plan_item_id, sha256)
+);
+CREATE INDEX evidence_unit_period ON evidence(plan_id, org_unit_id, period);
 """

@@ -69,6 +69,9 @@ class Submission:
     reason: str = ""
     submitted_at: str | None = None
     reviewed_at: str | None = None
+    version: int = 0  # bumped at each transition of the workflow
+    submitted_source: str = ""  # "keyboard", or the submission workbook's name and hash
+    reviewed_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,10 +146,17 @@ def ensure_submission(db: Database, plan_id: int, org_unit_id: int, period: str,
     row = next(db.query(
         "SELECT * FROM submission WHERE plan_id = ? AND org_unit_id = ? AND period = ?",
         [plan_id, org_unit_id, period]))
+    return submission_from_row(row)
+
+
+def submission_from_row(row: dict[str, Any]) -> Submission:
+    """A :class:`Submission` from a row of the ``submission`` table."""
     return Submission(id=row["id"], plan_id=row["plan_id"], org_unit_id=row["org_unit_id"],
                       period=row["period"], status=SubmissionStatus(row["status"]),
                       reason=row["reason"], submitted_at=row["submitted_at"],
-                      reviewed_at=row["reviewed_at"])
+                      reviewed_at=row["reviewed_at"], version=row.get("version") or 0,
+                      submitted_source=row.get("submitted_source") or "",
+                      reviewed_by=row["reviewed_by"])
 
 
 def write_task_progress(db: Database, items: Iterable[TaskProgress]) -> int:

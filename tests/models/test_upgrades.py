@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,45 @@ def test_an_older_database_migrates_after_a_backup(frozen: Path, tmp_path: Path)
 
 def test_there_is_a_frozen_database_for_the_first_schema() -> None:
     assert next(p.name for p in FROZEN) == "schema-0001-demo.db"
+
+
+def test_there_is_a_frozen_database_for_the_second_schema() -> None:
+    assert "schema-0002-demo.db" in [p.name for p in FROZEN]
+
+
+def test_the_reporting_cycle_works_on_a_migrated_0002_database(tmp_path: Path) -> None:
+    from desktop.models.auth import authenticate
+    from desktop.models.values import SubmissionStatus
+    from desktop.models.windows import Timeliness, board, get_window
+    from desktop.models.workflow import (
+        changed_since_approval,
+        diff_since_return,
+        list_submissions,
+        reopen,
+        versions,
+    )
+
+    path = tmp_path / "plandesk.db"
+    shutil.copy(DATA / "schema-0002-demo.db", path)
+    db = open_database(path)
+    old_events = db.execute("SELECT count(*) FROM audit_event").fetchone()[0]
+    assert old_events > 1
+    assert db.execute("SELECT count(*) FROM audit_event WHERE source IS NOT NULL"
+                      ).fetchone()[0] == 0
+    subs = list_submissions(db, 1)
+    assert len(subs) == 36
+    assert {s.version for s in subs} == {0}
+    assert get_window(db, 1, "2024") is None
+    # approved before versions were kept: no snapshot, no false "changed since approval"
+    assert changed_since_approval(db, 1) == []
+    approved = next(s for s in subs if s.status is SubmissionStatus.APPROVED)
+    assert versions(db, approved.id) == []
+    actor = authenticate(db, "admin", "frozen-0002-admin")
+    reopened = reopen(db, actor, approved.id, "迁移后更正")
+    assert reopened.version == 1
+    assert diff_since_return(db, approved.id) == []
+    cells = board(db, 1, [approved.period], today=date(2024, 3, 1)).cells
+    assert cells[(approved.org_unit_id, approved.period)].timeliness is Timeliness.RETURNED
+    assert verify_chain(db) == []
+    assert db.execute("SELECT count(*) FROM audit_event WHERE source IS NOT NULL"
+                      ).fetchone()[0] > 0
