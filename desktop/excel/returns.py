@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
 import os
@@ -32,7 +33,11 @@ from desktop.excel.template_format import (
     ELEMENT_HEADERS,
     ELEMENT_SECTION_TITLE,
     ELEMENT_VALUE_COLUMN,
+    EVIDENCE_ELEMENT,
+    EVIDENCE_FOLDER,
     KIND_RETURN,
+    KIND_REVIEW,
+    KIND_SUBMISSION,
     KIND_TEMPLATE,
     SHEET_ENTRY,
     SHEET_META,
@@ -50,10 +55,14 @@ from desktop.excel.template_format import (
     verify,
 )
 from desktop.excel.workers import OrderedPool, start_method, worker_count
-from desktop.models.audit import record_event
-from desktop.models.errors import ImportFormatError, ImportIssue, ValidationError
+from desktop.models import windows, workflow
+from desktop.models.audit import record_event, record_lasting_event
+from desktop.models.auth import Actor
+from desktop.models.errors import ImportFormatError, ImportIssue, PlanDeskError, ValidationError
+from desktop.models.evidence import MAX_EVIDENCE_BYTES, attach_evidence_bytes
 from desktop.models.indicators import Aggregation, DataElement, EntryLevel, ValueType
 from desktop.models.periods import Period, PeriodType
+from desktop.models.permissions import Action, require
 from desktop.models.progress import Progress, run_job
 from desktop.models.settings import INSTALLATION_KEY, get_setting, installation_id
 from desktop.models.store import backup_before_import, open_database
@@ -63,6 +72,7 @@ from desktop.models.values import (
     TaskProgress,
     TaskStatus,
     ValueSource,
+    ensure_submission,
     write_task_progress,
     write_values,
 )
@@ -74,6 +84,7 @@ __all__ = [
     "FileOutcome",
     "ImportOutcome",
     "ParsedValue",
+    "ReturnEvidence",
     "ReturnFile",
     "ReturnStatus",
     "ReturnTask",
@@ -105,6 +116,13 @@ log = logging.getLogger(__name__)
 # preview_returns writes nothing. apply_returns writes each file in its own transaction, after
 # one backup, comparing with the database again at that moment, so applying the same preview
 # (or importing the same files) twice changes nothing. The jobs do the same off the UI thread.
+#
+# A station's submission workbook (kind "submission", see desktop.excel.submission) imports
+# like a return, plus: its submitted_at is recorded (workflow.receive_submission: lateness is
+# judged by it, not by the import time); the evidence files it lists and that lie beside it
+# (附件/<sha256>_<name> in the same zip or folder) are verified and attached; it is refused
+# for a period whose reporting window had not opened when it was submitted, and when the very
+# same workbook (same SHA-256) was imported before. Refused submission workbooks are audited.
 
 ERROR = "error"
 WARNING = "warning"
@@ -234,6 +252,25 @@ class CellChange:
 
 
 @dataclass(frozen=True)
+class ReturnEvidence:
+    """An evidence file a submission workbook lists, and where it was found."""
+
+    kind: str  # "element" or "task"
+    ref: str  # the element's code or the plan item id, as listed
+    element_id: int | None
+    plan_item_id: int | None
+    file_name: str
+    sha256: str
+    size: int
+    path: Path | None = None  # the file on disk, or the archive holding it; None: not found
+    member: str | None = None  # its name inside the archive
+
+    @property
+    def present(self) -> bool:
+        return self.path is not None
+
+
+@dataclass(frozen=True)
 class ReturnFile:
     """Everything read from one file of a batch, and how it compares with the database."""
 
@@ -255,6 +292,15 @@ class ReturnFile:
     changes: tuple[CellChange, ...] = ()
     issues: tuple[ImportIssue, ...] = ()
     duplicate_of: str = ""  # an earlier file of the batch with the same content
+    kind: str = ""  # the metadata's kind: template, return, submission ("" without metadata)
+    submitted_at: str = ""  # a submission workbook's time of submission (UTC ISO seconds)
+    submitted_by: str = ""
+    evidence: tuple[ReturnEvidence, ...] = ()
+    late: bool = False  # a submission after the period's deadline
+
+    @property
+    def is_submission(self) -> bool:
+        return self.kind == KIND_SUBMISSION
 
     @property
     def errors(self) -> list[ImportIssue]:
@@ -295,7 +341,10 @@ class ReturnFile:
             "unit": ({"code": self.unit_code, "name": self.unit_name}
                      if self.unit_code else None),
             "period": self.period or None, "identified_by": self.identified_by or None,
-            "digest": self.digest, "counts": self.counts(),
+            "digest": self.digest, "counts": self.counts(), "kind": self.kind or None,
+            "submitted_at": self.submitted_at or None, "late": self.late,
+            "evidence": [{"file": e.file_name, "sha256": e.sha256, "present": e.present}
+                         for e in self.evidence],
             "changes": [change.as_dict() for change in self.changes],
             "errors": [_issue_dict(issue) for issue in self.errors],
             "warnings": [_issue_dict(issue) for issue in self.warnings],
@@ -398,6 +447,7 @@ def apply_returns(
     *,
     confirm_resubmissions: bool = False,
     files: Collection[str] | None = None,
+    actor: Actor | None = None,
 ) -> ReturnsResult:
     """Write the previewed files, each in its own transaction, after one backup.
 
@@ -408,12 +458,18 @@ def apply_returns(
     Args:
         confirm_resubmissions: Overwrite stored figures with those of resubmitted files.
         files: The names of the files to write (``None``: all).
+        actor: Who imports (``None``: the command line); needs the right to import.
 
     Returns:
         What happened to each file, and the backup written before the first change.
+
+    Raises:
+        PermissionDenied: the actor may not import returns (audited).
     """
+    actor = actor or Actor.command_line()
+    require(db, actor, Action.IMPORT, what="导入报表")
     outcomes = []
-    with _Writer(db, confirm_resubmissions) as writer:
+    with _Writer(db, confirm_resubmissions, actor) as writer:
         for item in preview.files:
             if files is not None and item.name not in files:
                 outcomes.append(FileOutcome(item, ImportOutcome.NOT_SELECTED,
@@ -446,19 +502,22 @@ def import_returns_job(
     files: Collection[str] | None = None,
     period: str | None = None,
     unit_codes: Collection[str] | None = None,
+    actor: Actor | None = None,
 ) -> Generator[Progress, None, ReturnsResult]:
     """Read, check and write a batch, file by file, on its own connection.
 
     Progress is reported per file. Large batches are checked by reader processes while this
     one writes (see :mod:`desktop.excel.workers`). Closing the generator (cancel) stops
     between two files: the files written so far stay written (each all or nothing), nothing of
-    the others is written.
+    the others is written. ``actor`` (``None``: the command line) needs the right to import.
     """
+    actor = actor or Actor.command_line()
     db = open_database(database_path)
     try:
+        require(db, actor, Action.IMPORT, what="导入报表")
         reader = _Reader(db, period=period, unit_codes=unit_codes)
         outcomes: list[FileOutcome] = []
-        with (_Writer(db, confirm_resubmissions) as writer, _Batch(paths) as batch,
+        with (_Writer(db, confirm_resubmissions, actor) as writer, _Batch(paths) as batch,
               contextlib.closing(reader.read_all(batch.sources)) as items):
             for step in _steps(batch.sources, "正在导入", "导入完成"):
                 yield step
@@ -769,6 +828,8 @@ class _Batch:
     def _add_path(self, path: Path) -> None:
         if path.is_dir():
             for child in _walk(path):
+                if EVIDENCE_FOLDER in child.relative_to(path).parts[:-1]:
+                    continue  # a submission's evidence, read with its workbook
                 relative = child.relative_to(path.parent).as_posix()
                 suffix = child.suffix.lower()
                 if suffix in WORKBOOK_SUFFIXES:
@@ -820,8 +881,9 @@ class _Batch:
             shown = self._unique(f"{name}/{member}")
             base = PurePosixPath(member).name
             suffix = PurePosixPath(base).suffix.lower()
-            if _hidden(base) or member.startswith("__MACOSX/"):
-                self._names.discard(shown)
+            if (_hidden(base) or member.startswith("__MACOSX/")
+                    or EVIDENCE_FOLDER in PurePosixPath(member).parts[:-1]):
+                self._names.discard(shown)  # evidence is read with its submission workbook
                 continue
             if suffix == ARCHIVE_SUFFIX:
                 self.sources.append(_Source(shown, path, member, refusal=(
@@ -1060,7 +1122,10 @@ class _Checker:
         fields.update(plan_id=plan.id, plan_code=plan.code, unit_id=unit.id,
                       unit_code=unit.code, unit_name=unit.name, period=period.id,
                       generated_at=meta.generated_at if meta else "",
-                      identified_by=identified_by)
+                      identified_by=identified_by, kind=meta.kind if meta else "")
+        if meta is not None and meta.kind == KIND_SUBMISSION:
+            fields.update(submitted_at=meta.submitted_at, submitted_by=meta.submitted_by,
+                          evidence=self._evidence(meta, plan, issues))
         if meta is not None:
             self._check_signature(meta, sheet, plan, issues)
         element_rows = self._element_rows(meta, sheet, issues)
@@ -1105,7 +1170,15 @@ class _Checker:
                                  row, column)
             if issues.has_errors:
                 raise _Rejected
-            if meta.kind not in (KIND_TEMPLATE, KIND_RETURN):
+            if meta.kind == KIND_REVIEW:
+                issues.add("这是上级发回的审核通知，不是报表，不能在这里导入。审核通知由填报单位"
+                           "在 PlanDesk 的填报页面用“导入审核通知”导入。数据库未作改动。", sheet="")
+                raise _Rejected
+            if meta.kind == KIND_SUBMISSION and not meta.submitted_at:
+                issues.add("报送工作簿的模板信息中没有报送时间，无法判断是否按时报送，已拒绝。"
+                           "请让填报单位在 PlanDesk 中重新报送。", sheet=SHEET_META)
+                raise _Rejected
+            if meta.kind not in (KIND_TEMPLATE, KIND_RETURN, KIND_SUBMISSION):
                 issues.warning(f"模板信息中的类型“{meta.kind}”无法识别，按填报模板读取。")
             return meta, "metadata"
         if not (_header_labels_ok(sheet) and header["unit"] and header["period"]
@@ -1184,6 +1257,25 @@ class _Checker:
                      f"基期值、目标值、任务等）被改动，或插入、删除了行，签名校验不符。{where}"
                      "已拒绝；请让填报单位在原模板上重新填写。")
         raise _Rejected
+
+    def _evidence(self, meta: TemplateMeta, plan: _PlanInfo,
+                  issues: _Issues) -> tuple[ReturnEvidence, ...]:
+        """The evidence files a submission lists, matched to this plan's elements and tasks."""
+        found = []
+        for kind, ref, name, digest, size in meta.evidence:
+            element_id = item_id = None
+            if kind == EVIDENCE_ELEMENT:
+                element = plan.elements.get(ref)
+                element_id = element.id if element is not None else None
+            elif ref.isdigit() and plan.items.get(int(ref), ("", ""))[1] == "task":
+                item_id = int(ref)
+            if element_id is None and item_id is None:
+                what = f"数据项“{ref}”" if kind == EVIDENCE_ELEMENT else f"任务编号 {ref}"
+                issues.add(f"佐证材料“{name}”所属的{what}不在规划“{plan.title}”中，该附件未导入。",
+                           severity=WARNING, sheet="")
+                continue
+            found.append(ReturnEvidence(kind, ref, element_id, item_id, name, digest, size))
+        return tuple(found)
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -1397,6 +1489,8 @@ class _Reader:
         self.jump_share = self.context.jump_share
         #: (plan, unit, period) → (file name, content) of the first file of the batch
         self.batch: dict[tuple[int, int, str], tuple[str, tuple[Any, ...]]] = {}
+        #: archive → {member name as shown: name stored}, for finding evidence files
+        self._archives: dict[Path, dict[str, str]] = {}
 
     def read(self, source: _Source) -> ReturnFile:
         """Check one file in this process and compare it with the database."""
@@ -1424,11 +1518,97 @@ class _Reader:
         fields, items = checked
         issues = _Issues(source.name)
         issues.items = list(items)
+        if fields.get("evidence") and not issues.has_errors:
+            fields["evidence"] = self._locate_evidence(source, fields["evidence"], issues)
         if not issues.has_errors and "values" in fields:
-            self._classify(fields, list(fields["values"]), list(fields["tasks"]),
-                           self.context.units[fields["unit_code"]],
-                           Period.parse(fields["period"]), issues)
+            unit = self.context.units[fields["unit_code"]]
+            period = Period.parse(fields["period"])
+            if fields.get("kind") == KIND_SUBMISSION:
+                self._check_submission(fields, unit, period, issues)
+            if not issues.has_errors:
+                self._classify(fields, list(fields["values"]), list(fields["tasks"]), unit,
+                               period, issues)
         return _file(source, fields, issues)
+
+    # -- submission workbooks --------------------------------------------------------------
+
+    def _locate_evidence(self, source: _Source, entries: Sequence[ReturnEvidence],
+                         issues: _Issues) -> tuple[ReturnEvidence, ...]:
+        """Each listed evidence file found beside the workbook and verified, or why not."""
+        located = []
+        for entry in entries:
+            prefix = f"{entry.sha256}_"
+            path: Path | None = None
+            member: str | None = None
+            if source.member is not None:
+                folder = PurePosixPath(source.member).parent / EVIDENCE_FOLDER
+                names = self._archive_names(source.path)
+                member = next((stored for shown, stored in names.items()
+                               if PurePosixPath(shown).parent == folder
+                               and PurePosixPath(shown).name.startswith(prefix)), None)
+                path = source.path if member is not None else None
+            else:
+                folder_path = source.path.parent / EVIDENCE_FOLDER
+                if folder_path.is_dir():
+                    path = next((child for child in sorted(folder_path.iterdir())
+                                 if child.name.startswith(prefix) and child.is_file()), None)
+            if path is None:
+                issues.add(f"报送工作簿登记的佐证材料“{entry.file_name}”不在同一压缩包（或文件夹）"
+                           f"的“{EVIDENCE_FOLDER}”文件夹中，该附件未导入。如需要，请让填报单位"
+                           "重新发送完整的报送压缩包。", severity=WARNING, sheet="")
+                located.append(entry)
+                continue
+            found = replace(entry, path=path, member=member)
+            try:
+                _read_evidence(found)
+            except ImportFormatError as exc:
+                issues.add(exc.user_message, sheet="")
+                continue
+            located.append(found)
+        return tuple(located)
+
+    def _archive_names(self, archive: Path) -> dict[str, str]:
+        names = self._archives.get(archive)
+        if names is None:
+            try:
+                with zipfile.ZipFile(archive) as handle:
+                    names = {_member_name(info): info.filename for info in handle.infolist()
+                             if not info.is_dir()}
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+                names = {}
+            self._archives[archive] = names
+        return names
+
+    def _check_submission(self, fields: dict[str, Any], unit: _UnitInfo, period: Period,
+                          issues: _Issues) -> None:
+        """A submission workbook imported before, submitted before its window opened, or late."""
+        digest = fields.get("digest", "")
+        earlier = self.db.execute(
+            "SELECT at FROM audit_event WHERE action = 'returns.import' AND new_value LIKE ? "
+            "ORDER BY id DESC LIMIT 1", [f'%"digest": "{digest}"%']).fetchone()
+        if digest and earlier is not None:
+            issues.error(f"该报送工作簿已导入过（{_local_minute(earlier[0])} 导入，内容完全相同），"
+                         "不再重复导入，数据库未作改动。如填报单位修改后重新报送，会是一个新的"
+                         "报送文件。", 4, 1)
+            return
+        submitted_at = fields["submitted_at"]
+        window = windows.get_window(self.db, fields["plan_id"], period.id)
+        submitted_on = _local_date(submitted_at)
+        if submitted_on is None:
+            issues.add(f"报送工作簿中的报送时间“{submitted_at}”无法识别，已拒绝。",
+                       sheet=SHEET_META)
+            return
+        if not windows.is_open(window, submitted_on):
+            opens = f"（{window.opens_on.isoformat()} 开始报送）" if window is not None else ""
+            issues.error(f"{period.label}的报送期尚未开始{opens}，而该报表的报送时间是 "
+                         f"{_local_minute(submitted_at)}：不接受报送期开始前的报送，已拒绝。"
+                         f"请让“{unit.name}”在报送期开始后重新报送。", 2, 8)
+            return
+        if windows.is_late(submitted_at, window) and window is not None:
+            fields["late"] = True
+            issues.warning(f"报送时间 {_local_minute(submitted_at)} 晚于{period.label}的截止日期 "
+                           f"{window.deadline.isoformat()}，记为逾期报送。", 4, 1)
+
 
     def _check_jumps(self, values: list[ReturnValue], previous: Period,
                      old: dict[int, float], issues: _Issues) -> None:
@@ -1473,6 +1653,13 @@ class _Reader:
         if refusal:
             issues.add(refusal, sheet="")
             return
+        if fields.get("kind") == KIND_SUBMISSION:
+            compared = status
+            status = _submission_status(self.db, fields["plan_id"], unit.id, period.id,
+                                        fields["submitted_at"], status)
+            if status is not compared:
+                issues.add("内容与已存数据相同，按该工作簿的报送时间记为已报送。",
+                           severity=WARNING, sheet="")
         self.batch[key] = (issues.file, content)
         if not any(v.reported for v in values) and not tasks:
             issues.add("表中没有填写任何数值或任务进展。", severity=WARNING, sheet="")
@@ -1555,6 +1742,76 @@ def _compare(
     if not changes:
         return ReturnStatus.DUPLICATE, [], ""
     return ReturnStatus.RESUBMISSION, changes, ""
+
+
+def _submission_status(db: Database, plan_id: int, unit_id: int, period: str,
+                       submitted_at: str, status: ReturnStatus) -> ReturnStatus:
+    """A submission identical to the stored figures is new when its time is not recorded.
+
+    (A station may resubmit unchanged figures after a return: the status must still become
+    submitted, with the new time.)
+    """
+    if status is not ReturnStatus.DUPLICATE:
+        return status
+    row = db.execute("SELECT submitted_at FROM submission WHERE plan_id = ? AND org_unit_id = ? "
+                     "AND period = ?", [plan_id, unit_id, period]).fetchone()
+    return status if row is not None and row[0] == submitted_at else ReturnStatus.NEW
+
+
+def _parse_time(stamp: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _local_date(stamp: str) -> date | None:
+    """The local day of a stored UTC time."""
+    moment = _parse_time(stamp)
+    return moment.astimezone().date() if moment is not None else None
+
+
+def _local_minute(stamp: str) -> str:
+    moment = _parse_time(stamp)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else stamp
+
+
+def _read_evidence(evidence: ReturnEvidence) -> bytes:
+    """An evidence file's bytes from disk or its archive, checked against the workbook's list.
+
+    Raises:
+        ImportFormatError: missing, too large, unreadable or not what the workbook lists.
+    """
+    name = evidence.file_name
+    if evidence.path is None:
+        raise _file_error(name, f"找不到佐证材料“{name}”。")
+    limit = MAX_EVIDENCE_BYTES
+    try:
+        if evidence.member is not None:
+            with zipfile.ZipFile(evidence.path) as archive:
+                info = archive.getinfo(evidence.member)
+                if info.file_size > limit or info.flag_bits & 0x1:
+                    raise _file_error(name, f"佐证材料“{name}”有 {info.file_size:,} 字节或设有"
+                                            f"密码，超过 {limit // 1024 // 1024} MB 的上限或"
+                                            "无法读取，已拒绝。")
+                with archive.open(info) as handle:
+                    data = handle.read(limit + 1)
+        else:
+            if evidence.path.stat().st_size > limit:
+                raise _file_error(name, f"佐证材料“{name}”超过 {limit // 1024 // 1024} MB 的上限，"
+                                        "已拒绝。")
+            data = evidence.path.read_bytes()
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, RuntimeError) as exc:
+        raise _file_error(name, f"佐证材料“{name}”无法读取（{type(exc).__name__}），已拒绝，"
+                                "数据库未作改动。请让填报单位重新发送报送压缩包。") from exc
+    if len(data) > limit:
+        raise _file_error(name, f"佐证材料“{name}”超过 {limit // 1024 // 1024} MB 的上限，已拒绝。")
+    if hashlib.sha256(data).hexdigest() != evidence.sha256 or len(data) != evidence.size:
+        raise _file_error(name, f"佐证材料“{name}”的内容与报送工作簿登记的校验值不符（文件可能在"
+                                "报送后被改动或已损坏），已拒绝，数据库未作改动。请让填报单位"
+                                "重新发送完整的报送压缩包。")
+    return data
 
 
 def _approved_refusal(unit_name: str, period: Period) -> str:
@@ -1785,6 +2042,9 @@ def _clean(issues: Iterable[ImportIssue]) -> list[ImportIssue]:
 # --- writing ---------------------------------------------------------------------------------
 
 
+_TASK_KEYS = ("status", "percent", "progress", "problems", "next")
+
+
 class _Writer:
     """Writes checked files, each all or nothing, with one backup before the first.
 
@@ -1797,9 +2057,10 @@ class _Writer:
     GROUP_FILES = 64
     GROUP_SECONDS = 0.5
 
-    def __init__(self, db: Database, confirm_resubmissions: bool) -> None:
+    def __init__(self, db: Database, confirm_resubmissions: bool, actor: Actor) -> None:
         self.db = db
         self.confirm = confirm_resubmissions
+        self.actor = actor
         self.backup: Path | None = None
         self._backed_up = False
         self._group = 0
@@ -1826,6 +2087,8 @@ class _Writer:
                 import job); otherwise it is compared again first.
         """
         if item.status is ReturnStatus.REJECTED:
+            if item.is_submission:
+                self._record_refusal(item, item.reason)
             return FileOutcome(item, ImportOutcome.REFUSED,
                                item.reason or "该文件有错误，未导入，数据库未作改动。")
         if item.duplicate_of:
@@ -1837,6 +2100,9 @@ class _Writer:
         if not fresh:
             status, changes, refusal = _compare(self.db, plan_id, unit_id, item.unit_name,
                                                 period, item.values, item.tasks)
+            if item.is_submission and not refusal:
+                status = _submission_status(self.db, plan_id, unit_id, period.id,
+                                            item.submitted_at, status)
             current = replace(item, status=status, changes=tuple(changes))
             if refusal:
                 issue = ImportIssue(item.name, refusal)
@@ -1853,7 +2119,14 @@ class _Writer:
         if not self._backed_up:
             self.backup = backup_before_import(self.db, "import-returns")
             self._backed_up = True
-        counts = self._write(current)
+        try:
+            counts = self._write(current)
+        except PlanDeskError as exc:  # refused by the workflow (e.g. evidence, permission)
+            log.warning("%s refused while writing: %s", item.name, exc.detail)
+            message = f"文件 {item.name}：{exc.user_message}"
+            if item.is_submission:
+                self._record_refusal(item, message)
+            return FileOutcome(current, ImportOutcome.REFUSED, message)
         if counts is None:  # approved by someone else between the check and the write
             return FileOutcome(current, ImportOutcome.REFUSED, _approved_refusal(
                 item.unit_name, period))
@@ -1862,45 +2135,100 @@ class _Writer:
                            f"已{verb}：数值 {counts['values']} 项，任务进展 {counts['tasks']} 项"
                            + (f"，改动 {len(changed)} 处" if changed else "") + "。")
 
+    def _record_refusal(self, item: ReturnFile, reason: str) -> None:
+        """A refused submission workbook goes on record (it survives any rollback)."""
+        record_lasting_event(
+            self.db, "submission.import_refused", "submission",
+            f"{item.unit_code}/{item.period}" if item.unit_code else item.name,
+            new={"file": item.name, "digest": item.digest, "reason": reason,
+                 "submitted_at": item.submitted_at},
+            user_id=self.actor.user_id, username=self.actor.username,
+            source=f"file:{item.name} sha256:{item.digest}")
+
+    def _record_changes(self, item: ReturnFile, unit_id: int, values: Sequence[ReturnValue],
+                        source: str) -> None:
+        """One audit event per value and task the file changes (what value_history shows)."""
+        stored = _stored_values(self.db, unit_id, item.period, values)[0]
+        for v in values:
+            old = stored.get(v.element_id)
+            new = (v.value, v.text_value or None, v.comment)
+            if old is not None and _same_number(old[0], new[0]) and (old[1] or None) == new[1] \
+                    and (old[2] or "") == new[2]:
+                continue
+            record_event(
+                self.db, "value.set", "data_value", f"{unit_id}/{item.period}/{v.element_id}",
+                old=None if old is None else {"value": old[0], "text_value": old[1],
+                                              "comment": old[2]},
+                new={"value": new[0], "text_value": new[1], "comment": new[2]},
+                user_id=self.actor.user_id, username=self.actor.username, source=source)
+        tasks = _stored_tasks(self.db, unit_id, item.period, item.tasks)
+        for t in item.tasks:
+            new_task = (t.status.value, t.percent, t.progress_text, t.problems_text,
+                        t.next_steps_text)
+            old_task = tasks.get(t.plan_item_id)
+            if old_task is not None and tuple(old_task) == new_task:
+                continue
+            record_event(
+                self.db, "task.set", "task_progress", f"{unit_id}/{item.period}/{t.plan_item_id}",
+                old=None if old_task is None else dict(zip(_TASK_KEYS, old_task, strict=True)),
+                new=dict(zip(_TASK_KEYS, new_task, strict=True)),
+                user_id=self.actor.user_id, username=self.actor.username, source=source)
+
     def _write(self, item: ReturnFile) -> dict[str, int] | None:
-        """Write one file in one transaction; None (nothing written) if its period is locked."""
+        """Write one file in one transaction; None (nothing written) if its period is locked.
+
+        Raises:
+            PlanDeskError: the workflow refused it (nothing of the file is written).
+        """
         plan_id, unit_id = _ids(item)
         changed = {change.cell for change in item.changes}
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        source = f"file:{item.name} sha256:{item.digest}"
         if not self._group:
             if not self.db.conn.in_transaction:
                 self.db.conn.execute("BEGIN IMMEDIATE")
             self._group_started = monotonic()
         self._group += 1
         with self.db.atomic():  # a savepoint inside the group's transaction
-            # The submission becomes 'submitted', unless it is approved: then nothing is written.
-            row = self.db.execute(
-                "INSERT INTO submission (plan_id, org_unit_id, period, status, submitted_at, "
-                "updated_at) VALUES (?, ?, ?, 'submitted', ?, ?) "
-                "ON CONFLICT (plan_id, org_unit_id, period) DO UPDATE SET status = 'submitted', "
-                "reason = '', submitted_at = excluded.submitted_at, "
-                "updated_at = excluded.updated_at WHERE submission.status != 'approved' "
-                "RETURNING id", [plan_id, unit_id, item.period, stamp, stamp]).fetchall()
-            if not row:
+            # An approved (locked) period is never written.
+            submission = ensure_submission(self.db, plan_id, unit_id, item.period)
+            if submission.status is SubmissionStatus.APPROVED:
                 return None
             counts = {"values": sum(1 for v in item.values if v.reported),
                       "tasks": len(item.tasks), "changes": len(item.changes)}
-            record_event(self.db, "returns.import", "submission", row[0][0],
+            extra = ({"kind": item.kind, "submitted_at": item.submitted_at,
+                      "evidence": sum(1 for e in item.evidence if e.present)}
+                     if item.is_submission else {})
+            record_event(self.db, "returns.import", "submission", submission.id,
                          new={"file": item.name, "digest": item.digest,
                               "status": item.status.value, "unit": item.unit_code,
-                              "period": item.period, **counts,
-                              "changed_cells": [c.cell for c in item.changes][:200]})
+                              "period": item.period, **counts, **extra,
+                              "changed_cells": [c.cell for c in item.changes][:200]},
+                         user_id=self.actor.user_id, username=self.actor.username,
+                         source=source)
             event_id = self.db.execute("SELECT last_insert_rowid()").fetchone()[0]
+            written = [v for v in item.values if v.reported or f"E{v.row}" in changed
+                       or f"F{v.row}" in changed]
+            self._record_changes(item, unit_id, written, source)
             write_values(self.db, [
                 DataValue(item.period, v.element_id, unit_id, v.value, v.text_value,
-                          v.comment, ValueSource.WORKBOOK, event_id)
-                for v in item.values if v.reported or f"E{v.row}" in changed
-                or f"F{v.row}" in changed])
+                          v.comment, ValueSource.WORKBOOK, event_id) for v in written])
             if item.tasks:
                 write_task_progress(self.db, [
                     TaskProgress(t.plan_item_id, unit_id, item.period, t.status, t.percent,
                                  t.progress_text, t.problems_text, t.next_steps_text)
                     for t in item.tasks])
+            for evidence in item.evidence:
+                if evidence.present:
+                    attach_evidence_bytes(
+                        self.db, self.actor, plan_id, unit_id, item.period, evidence.file_name,
+                        _read_evidence(evidence), element_id=evidence.element_id,
+                        plan_item_id=evidence.plan_item_id, sha256=evidence.sha256)
+            # The return becomes submitted: at the time the station submitted a submission
+            # workbook (lateness is judged by it), at the time of import for a plain return.
+            workflow.receive_submission(
+                self.db, self.actor, plan_id, unit_id, item.period,
+                submitted_at=item.submitted_at if item.is_submission else stamp, source=source)
         if self._group >= self.GROUP_FILES or (
                 monotonic() - self._group_started >= self.GROUP_SECONDS):
             self.commit()

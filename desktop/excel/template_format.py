@@ -20,10 +20,14 @@ row   content
 ===== ==============================================================================
 
 Rows 2–3 identify the workbook even when the metadata sheet is lost (LibreOffice and WPS keep
-them). Sheet ``填报说明`` explains how to fill in. Sheet ``_plandesk`` (very hidden) holds the
-metadata keys of :data:`META_KEYS` in columns A (key) and B (value), and the signature: an
-HMAC-SHA256, with the generating installation's key, over the canonical JSON of the metadata
-and of every locked cell of ``填报`` (see :func:`signed_payload`).
+them). Row 4 (:data:`BANNER_ROW`) is empty in a template; a submission shows who submitted it
+and when there, a review notice the review's result and reason. A review notice adds the
+column :data:`REVIEW_COLUMN` (审核意见) with the reviewer's comment beside each value or task.
+Sheet ``填报说明`` explains how to fill in. Sheet ``_plandesk`` (very hidden) holds the
+metadata keys of :data:`META_KEYS` (and, when not empty, :data:`OPTIONAL_META_KEYS`) in
+columns A (key) and B (value), and the signature: an HMAC-SHA256, with the generating
+installation's key, over the canonical JSON of the metadata and of every locked cell of
+``填报`` (see :func:`signed_payload`).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ SHEET_META = "_plandesk"
 TITLE_ROW = 1
 UNIT_ROW = 2
 PLAN_ROW = 3
+BANNER_ROW = 4  # a submission's stamp or a review's result (empty in a template)
 ELEMENT_SECTION_ROW = 5
 ELEMENT_HEADER_ROW = 6
 FIRST_ELEMENT_ROW = 7
@@ -73,6 +78,10 @@ TASK_NEXT_COLUMN = 9
 TASK_INPUT_COLUMNS = (TASK_STATUS_COLUMN, TASK_PERCENT_COLUMN, TASK_PROGRESS_COLUMN,
                       TASK_PROBLEMS_COLUMN, TASK_NEXT_COLUMN)
 
+#: A review notice's column of reviewer comments (after the last template column, K).
+REVIEW_COLUMN = 12
+REVIEW_HEADER = "审核意见"
+
 #: The status list offered in the template (the labels of ``TaskStatus``).
 TASK_STATUS_LABELS = ("未启动", "推进中", "已完成", "滞后")
 
@@ -82,9 +91,32 @@ SIGNATURE_LABELS = ("填报人：", "审核人：", "负责人：", "日期：",
 META_KEYS = ("format", "version", "plan_code", "plan_id", "plan_hash", "unit_code", "unit_name",
              "period", "generated_at", "generator", "element_rows", "task_rows", "kind",
              "signature")
-#: ``kind``: "template" (sent out to be filled) or "return" (filled by PlanDesk itself).
+#: Optional metadata keys, written (between ``kind`` and ``signature``) only when not empty, so
+#: that a template without them signs and verifies exactly as before they existed.
+OPTIONAL_META_KEYS = ("submitted_at", "submitted_by", "review_status", "review_reason",
+                      "reviewed_at", "reviewed_by", "evidence")
+#: ``kind``: "template" (sent out to be filled), "return" (filled by PlanDesk itself: a
+#: district's return upwards), "submission" (a station's submission: filled, stamped with the
+#: time it was submitted) or "review" (the district's notice of a return or an approval).
 KIND_TEMPLATE = "template"
 KIND_RETURN = "return"
+KIND_SUBMISSION = "submission"
+KIND_REVIEW = "review"
+KINDS = (KIND_TEMPLATE, KIND_RETURN, KIND_SUBMISSION, KIND_REVIEW)
+#: ``evidence`` entry kinds: evidence of a data element (ref: its code) or a task (ref: the
+#: plan item id).
+EVIDENCE_ELEMENT = "element"
+EVIDENCE_TASK = "task"
+#: Folder of a submission zip that holds the evidence files, each as ``<sha256>_<name>``.
+EVIDENCE_FOLDER = "附件"
+
+#: One evidence file listed in a submission: (kind, ref, file name, sha256 hex, size in bytes).
+EvidenceEntry = tuple[str, str, str, str, int]
+
+
+def evidence_member_name(sha256: str, file_name: str) -> str:
+    """The name an evidence file has in the 附件 folder: ``<sha256>_<name>``."""
+    return f"{sha256}_{file_name}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +136,14 @@ class TemplateMeta:
     kind: str = KIND_TEMPLATE
     version: int = TEMPLATE_VERSION
     signature: str = ""
+    # optional, signed when present (see OPTIONAL_META_KEYS)
+    submitted_at: str = ""  # UTC ISO seconds: when the station submitted (kind submission)
+    submitted_by: str = ""  # who submitted: "张三（所填报员）"
+    review_status: str = ""  # "returned" or "approved" (kind review)
+    review_reason: str = ""  # the reason of a return
+    reviewed_at: str = ""  # UTC ISO seconds: when the district returned or approved
+    reviewed_by: str = ""  # who reviewed
+    evidence: tuple[EvidenceEntry, ...] = ()
 
     def as_rows(self) -> list[tuple[str, str]]:
         """(key, value) rows for the metadata sheet, all values as text."""
@@ -117,8 +157,14 @@ class TemplateMeta:
                                        ensure_ascii=False),
             "task_rows": json.dumps({str(k): v for k, v in sorted(self.task_rows.items())}),
             "kind": self.kind, "signature": self.signature,
+            "submitted_at": self.submitted_at, "submitted_by": self.submitted_by,
+            "review_status": self.review_status, "review_reason": self.review_reason,
+            "reviewed_at": self.reviewed_at, "reviewed_by": self.reviewed_by,
+            "evidence": json.dumps([list(entry) for entry in self.evidence], ensure_ascii=False)
+            if self.evidence else "",
         }
-        return [(key, values[key]) for key in META_KEYS]
+        keys = [*META_KEYS[:-1], *(k for k in OPTIONAL_META_KEYS if values[k]), META_KEYS[-1]]
+        return [(key, values[key]) for key in keys]
 
     @classmethod
     def from_rows(cls, rows: Mapping[str, str]) -> TemplateMeta:
@@ -139,7 +185,25 @@ class TemplateMeta:
                        for k, v in json.loads(rows.get("task_rows") or "{}").items()},
             kind=rows.get("kind") or KIND_TEMPLATE, version=int(rows["version"]),
             signature=rows.get("signature", ""),
+            submitted_at=rows.get("submitted_at", ""), submitted_by=rows.get("submitted_by", ""),
+            review_status=rows.get("review_status", ""),
+            review_reason=rows.get("review_reason", ""),
+            reviewed_at=rows.get("reviewed_at", ""), reviewed_by=rows.get("reviewed_by", ""),
+            evidence=_evidence(rows.get("evidence") or "[]"),
         )
+
+
+def _evidence(text: str) -> tuple[EvidenceEntry, ...]:
+    """The ``evidence`` key: a JSON list of ``[kind, ref, file name, sha256, size]``."""
+    entries = []
+    for kind, ref, name, digest, size in json.loads(text):
+        if kind not in (EVIDENCE_ELEMENT, EVIDENCE_TASK) or not isinstance(name, str):
+            raise ValueError(f"bad evidence entry {kind!r}")
+        if not (isinstance(digest, str) and len(digest) == 64
+                and all(c in "0123456789abcdef" for c in digest)):
+            raise ValueError("bad evidence sha256")
+        entries.append((str(kind), str(ref), name, digest, int(size)))
+    return tuple(entries)
 
 
 def is_input_cell(meta: TemplateMeta, row: int, column: int) -> bool:

@@ -9,7 +9,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +20,7 @@ from desktop.excel.cells import write_cell
 from desktop.excel.plan_workbook import MAX_CELL_TEXT, _number, save_workbook
 from desktop.excel.reading import column_letter
 from desktop.excel.template_format import (
+    BANNER_ROW,
     ELEMENT_COMMENT_COLUMN,
     ELEMENT_HEADER_ROW,
     ELEMENT_HEADERS,
@@ -28,8 +29,13 @@ from desktop.excel.template_format import (
     ELEMENT_VALUE_COLUMN,
     FIRST_ELEMENT_ROW,
     KIND_RETURN,
+    KIND_REVIEW,
+    KIND_SUBMISSION,
     KIND_TEMPLATE,
+    KINDS,
     PLAN_ROW,
+    REVIEW_COLUMN,
+    REVIEW_HEADER,
     SHEET_ENTRY,
     SHEET_HELP,
     SHEET_META,
@@ -45,6 +51,7 @@ from desktop.excel.template_format import (
     TEMPLATE_VERSION,
     TITLE_ROW,
     UNIT_ROW,
+    EvidenceEntry,
     TemplateMeta,
     cell_text,
     is_input_cell,
@@ -88,6 +95,9 @@ _WRAPPED = frozenset({3, 6, 7, 8, 9, 10, 11})
 _FONT = "宋体"
 _HELP_WIDTH = 80
 _INPUT_FILL = "FFF2CC"  # light yellow: "write here"
+_REVIEW_FILL = "FCE4D6"  # light red: the reviewer's comment
+_REVIEW_COLOR = "C00000"
+_REVIEW_WIDTH = 30
 _HEADER_FILL = "DDEBF7"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UNSAFE_FILE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
@@ -148,6 +158,27 @@ class TemplateContent:
     previous_period: Period | None  # the period the last approved values come from
     scope: ElementScope = "entry"
     recipient: str = ""  # the unit the workbook goes back to (the parent unit's name)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a submission or a review notice adds to a filled template.
+
+    The metadata fields go into the signed metadata (see ``OPTIONAL_META_KEYS``); ``banner``
+    is shown in row 4; ``comments`` (("element", element id) or ("task", plan item id) → text)
+    become cell comments on the first input cell and the 审核意见 column (a review notice).
+    """
+
+    banner: str = ""
+    submitted_at: str = ""
+    submitted_by: str = ""
+    review_status: str = ""
+    review_reason: str = ""
+    reviewed_at: str = ""
+    reviewed_by: str = ""
+    evidence: tuple[EvidenceEntry, ...] = ()
+    comments: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    review_column: bool = False
 
 
 def _period(period: Period | str) -> Period:
@@ -321,12 +352,14 @@ def _lines_needed(text: str, width: float) -> int:
 class _Writer:
     """Writes one template into a fresh workbook."""
 
-    def __init__(self, content: TemplateContent, kind: str) -> None:
+    def __init__(self, content: TemplateContent, kind: str, stamp: Stamp | None = None) -> None:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
         self.content = content
         self.kind = kind
+        self.stamp = stamp or Stamp()
+        self.last_column = REVIEW_COLUMN if self.stamp.review_column else LAST_COLUMN
         self.book = Workbook()
         self.ws = self.book.active
         self.ws.title = SHEET_ENTRY
@@ -355,7 +388,8 @@ class _Writer:
         if table:
             cell.border = self.border
         if wrapped and isinstance(value, str):
-            width = COLUMN_WIDTHS[column - 1] if column <= LAST_COLUMN else 10
+            width = (COLUMN_WIDTHS[column - 1] if column <= LAST_COLUMN
+                     else _REVIEW_WIDTH if column == REVIEW_COLUMN else 10)
             self.row_lines[row] = max(self.row_lines.get(row, 1), _lines_needed(value, width))
         return cell
 
@@ -384,8 +418,12 @@ class _Writer:
         cell = self.put(TITLE_ROW, 1, title, wrap=False, center=True)
         cell.font = self.title_font
         ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW,
-                       end_column=LAST_COLUMN)
+                       end_column=self.last_column)
         ws.row_dimensions[TITLE_ROW].height = 30
+        if self.stamp.review_column:
+            ws.column_dimensions[column_letter(REVIEW_COLUMN)].width = _REVIEW_WIDTH
+        if self.stamp.banner:
+            self.banner(self.stamp.banner)
         identification = (
             (UNIT_ROW, ("填报单位", c.unit.name, "单位代码", c.unit.code, "填报期间",
                         c.period.label, "期间代码", c.period.id)),
@@ -396,24 +434,26 @@ class _Writer:
             for column, text in enumerate(texts, start=1):
                 self.put(row, column, text, bold=column % 2 == 1, wrap=column == 2)
         self.put(ELEMENT_SECTION_ROW, 1, ELEMENT_SECTION_TITLE, bold=True, wrap=False)
-        self.header(ELEMENT_HEADER_ROW, ELEMENT_HEADERS)
+        self.header(ELEMENT_HEADER_ROW, self.with_review(ELEMENT_HEADERS))
         element_rows: dict[int, str] = {}
         row = FIRST_ELEMENT_ROW
         for number, element in enumerate(c.elements, start=1):
             element_rows[row] = element.code
             self.element_row(row, number, element, values.get(element.element_id))
+            self.review_comment(row, ELEMENT_VALUE_COLUMN, ("element", element.element_id))
             row += 1
         if not c.elements:
             self.put(row, 3, "（本期没有需要本单位填报的数据项）", wrap=False)
             row += 1
         row += 1  # a blank row
         self.put(row, 1, TASK_SECTION_TITLE, bold=True, wrap=False)
-        self.header(row + 1, TASK_HEADERS)
+        self.header(row + 1, self.with_review(TASK_HEADERS))
         row += 2
         task_rows: dict[int, int] = {}
         for number, task in enumerate(c.tasks, start=1):
             task_rows[row] = task.plan_item_id
             self.task_row(row, number, task, progress.get(task.plan_item_id))
+            self.review_comment(row, TASK_STATUS_COLUMN, ("task", task.plan_item_id))
             row += 1
         if not c.tasks:
             self.put(row, 3, "（本期没有分配给本单位的任务）", wrap=False)
@@ -430,6 +470,44 @@ class _Writer:
         ws.protection.formatRows = False
         ws.protection.set_password(SHEET_PASSWORD)
         return element_rows, task_rows
+
+    def with_review(self, headers: Sequence[str]) -> Sequence[str]:
+        """Headers, padded to the 审核意见 column in a review notice."""
+        if not self.stamp.review_column:
+            return headers
+        return (*headers, *([""] * (REVIEW_COLUMN - 1 - len(headers))), REVIEW_HEADER)
+
+    def banner(self, text: str) -> None:
+        """Row 4: a submission's stamp or a review's result, across the table's width."""
+        from openpyxl.styles import Font
+
+        cell = self.put(BANNER_ROW, 1, text, wrap=True)
+        self.row_lines.pop(BANNER_ROW, None)  # merged across the table: its own height below
+        review = self.kind == KIND_REVIEW
+        cell.font = Font(name=_FONT, size=11, bold=True,
+                         color=_REVIEW_COLOR if review else "1F4E79")
+        self.ws.merge_cells(start_row=BANNER_ROW, start_column=1, end_row=BANNER_ROW,
+                            end_column=self.last_column)
+        width = sum(COLUMN_WIDTHS) + (_REVIEW_WIDTH if self.stamp.review_column else 0)
+        lines = _lines_needed(text, width * 0.9)
+        self.ws.row_dimensions[BANNER_ROW].height = max(22, 15 * lines + 4)
+
+    def review_comment(self, row: int, column: int, key: tuple[str, int]) -> None:
+        """The reviewer's comment: a cell comment on the input cell and the 审核意见 column."""
+        from openpyxl.comments import Comment
+        from openpyxl.styles import Font, PatternFill
+
+        if not self.stamp.review_column:
+            return
+        text = self.stamp.comments.get(key, "")
+        cell = self.put(row, REVIEW_COLUMN, text or None, table=True, wrap=True)
+        if not text:
+            return
+        cell.font = Font(name=_FONT, size=10, color=_REVIEW_COLOR)
+        cell.fill = PatternFill("solid", fgColor=_REVIEW_FILL)
+        note = Comment(f"审核意见：{text}", "PlanDesk")
+        note.width, note.height = 260, 90
+        self.ws.cell(row, column).comment = note
 
     def element_row(self, row: int, number: int, element: TemplateElement,
                     value: DataValue | None) -> None:
@@ -547,7 +625,7 @@ class _Writer:
     def print_setup(self, last_row: int) -> None:
         ws = self.ws
         ws.print_title_rows = f"{TITLE_ROW}:{PLAN_ROW}"
-        ws.print_area = f"A1:{column_letter(LAST_COLUMN)}{last_row}"
+        ws.print_area = f"A1:{column_letter(self.last_column)}{last_row}"
         _a4(ws, landscape=True)
         c = self.content
         ws.oddHeader.left.text = _header_text(c.unit.name)
@@ -562,7 +640,7 @@ class _Writer:
     def help_sheet(self) -> None:
         ws = self.book.create_sheet(SHEET_HELP)
         ws.column_dimensions["A"].width = _HELP_WIDTH
-        lines = help_lines(self.content, self.kind)
+        lines = help_lines(self.content, self.kind, self.stamp)
         for row, (text, heading) in enumerate(lines, start=1):
             cell = write_cell(ws, row, 1, text)
             cell.font = self.title_font if row == 1 else (self.bold if heading else self.font)
@@ -615,7 +693,8 @@ def _a4(ws: Any, *, landscape: bool) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.7
 
 
-def help_lines(content: TemplateContent, kind: str = KIND_TEMPLATE) -> list[tuple[str, bool]]:
+def help_lines(content: TemplateContent, kind: str = KIND_TEMPLATE,
+               stamp: Stamp | None = None) -> list[tuple[str, bool]]:
     """The 填报说明 sheet: (text, is heading) lines."""
     c = content
     plan = c.plan.short_title or c.plan.title
@@ -634,6 +713,29 @@ def help_lines(content: TemplateContent, kind: str = KIND_TEMPLATE) -> list[tupl
     if kind == KIND_RETURN:
         lines.append(("本工作簿已由 PlanDesk 按本单位的数据填好，可直接报送上级；"
                       "如需改动，只能改浅黄色单元格。", False))
+    if kind == KIND_SUBMISSION:
+        lines += [
+            ("本工作簿是本单位在 PlanDesk 中报送的报表：数据已填好，第 4 行注明了报送时间和报送人，"
+             "报送时间已写入校验信息，上级按此时间判断是否按时报送。", False),
+            ("请不要再改动本工作簿：改动数据应在 PlanDesk 中进行，待上级退回后重新报送。"
+             "报送时附带的佐证材料与本工作簿在同一压缩包的“附件”文件夹中，请把整个压缩包报送"
+             "上级，不要解压后只发工作簿。", False),
+            ("上级在 PlanDesk 中用“导入报送”导入整个压缩包（或本工作簿），数值、佐证材料和"
+             "报送时间一并导入。", False),
+        ]
+        return lines
+    if kind == KIND_REVIEW:
+        review = stamp or Stamp()
+        lines += [
+            ("本工作簿是上级对本单位报表的审核通知：第 4 行是审核结果和退回原因，"
+             f"“{REVIEW_HEADER}”列和单元格批注是对各项数值、任务的具体意见。", False),
+            ("在本单位的 PlanDesk 中用“导入审核通知”导入本工作簿，即可在填报页面的相应单元格旁"
+             "看到审核意见；" + ("请按意见修改后重新报送。" if review.review_status == "returned"
+                              else "审核通过的报表已锁定，不能再修改。"), False),
+            ("本工作簿中的数值是上级收到的报送数值，仅供对照；不要在本工作簿中修改数据后报送。",
+             False),
+        ]
+        return lines
     lines += [
         ("一、怎样填写", True),
         ("1. 只在“填报”工作表中浅黄色底的单元格内填写：数据项的“本期数值”“说明”，"
@@ -677,24 +779,27 @@ def build_template(
     kind: str = KIND_TEMPLATE,
     elements: ElementScope = "entry",
     generated_at: datetime | None = None,
+    stamp: Stamp | None = None,
 ) -> Any:
     """Build one unit's template (or filled return) for a period as an openpyxl ``Workbook``.
 
     Args:
         values: Figures to pre-fill the input cells with (matched by element id).
         task_progress: Task progress to pre-fill the task rows with (matched by plan item id).
-        kind: ``KIND_TEMPLATE`` (sent out to be filled) or ``KIND_RETURN`` (filled by PlanDesk).
+        kind: ``KIND_TEMPLATE`` (sent out to be filled), ``KIND_RETURN`` (filled by
+            PlanDesk), ``KIND_SUBMISSION`` or ``KIND_REVIEW`` (see template_format).
         elements: ``"entry"``: the elements the unit enters; ``"all"``: every plan element.
         generated_at: The time written into the metadata (now by default).
+        stamp: What a submission or a review notice adds (banner, signed fields, comments).
 
     Raises:
         NotFoundError: no such plan or unit.
         ValidationError: bad period, or the unit has neither elements nor tasks to report.
     """
-    if kind not in (KIND_TEMPLATE, KIND_RETURN):
+    if kind not in KINDS:
         raise ValueError(f"unknown template kind {kind!r}")
     content = _reportable(template_rows(db, plan_id, unit_id, period, elements=elements))
-    return _build(db, content, values, task_progress, kind, generated_at)
+    return _build(db, content, values, task_progress, kind, generated_at, stamp)
 
 
 def _reportable(content: TemplateContent) -> TemplateContent:
@@ -709,8 +814,8 @@ def _reportable(content: TemplateContent) -> TemplateContent:
 
 def _build(db: Database, content: TemplateContent, values: Iterable[DataValue] | None,
            task_progress: Iterable[TaskProgress] | None, kind: str,
-           generated_at: datetime | None) -> Any:
-    writer = _Writer(content, kind)
+           generated_at: datetime | None, stamp: Stamp | None = None) -> Any:
+    writer = _Writer(content, kind, stamp)
     by_element = {v.element_id: v for v in values or ()}
     by_item = {p.plan_item_id: p for p in task_progress or ()}
     element_rows, task_rows = writer.entry_sheet(by_element, by_item)
@@ -722,6 +827,11 @@ def _build(db: Database, content: TemplateContent, values: Iterable[DataValue] |
         unit_name=content.unit.name, period=content.period.id,
         generated_at=moment.isoformat(timespec="seconds"), generator=installation_id(db),
         element_rows=element_rows, task_rows=task_rows, kind=kind)
+    if stamp is not None:
+        meta = replace(meta, submitted_at=stamp.submitted_at, submitted_by=stamp.submitted_by,
+                       review_status=stamp.review_status, review_reason=stamp.review_reason,
+                       reviewed_at=stamp.reviewed_at, reviewed_by=stamp.reviewed_by,
+                       evidence=stamp.evidence)
     signature = sign(installation_key(db), signed_payload(meta, writer.locked_cells(meta)))
     meta = replace(meta, signature=signature)
     writer.meta_sheet(meta)
