@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: setup
-	@test -f $(DEMO_DB) || $(BIN)/plandesk --db $(DEMO_DB) demo
+demo: setup $(DEMO_DB)
+
+# Rebuilt when the demo or the schema changes (it is demo data: nothing of a user's is in it).
+$(DEMO_DB): desktop/models/demo.py desktop/models/migrations.py | $(STAMP)
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/plandesk --db $(DEMO_DB) demo
+	@echo "演示数据库：$(DEMO_DB)；演示账号 admin / shenhe / s01…s09 / chakan，密码 plandesk-demo"
 
 run: setup demo
 	@bash packaging/system-deps.sh gui

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from desktop import APP_NAME, APP_TITLE, __version__
@@ -13,6 +15,19 @@ from desktop.paths import default_database_path, resource_path
 
 log = logging.getLogger(__name__)
 FONT_FILE = ("fonts", "WenQuanYiMicroHei.ttf")
+PASSWORD_VARIABLE = "PLANDESK_PASSWORD"
+#: The user the screenshots are taken as (the demo database has him; see README).
+SCREENSHOT_USER = "admin"
+
+
+@dataclass(frozen=True)
+class Login:
+    """How the start logs in: a dialog, a named user (unattended), or not at all (--smoke)."""
+
+    user: str | None = None
+    password: str | None = None
+    screenshots: bool = False
+    skip: bool = False
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -22,6 +37,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="打开数据库和主窗口后立即退出（安装检查用）")
     parser.add_argument("--screenshots", type=Path, metavar="DIR",
                         help="依次显示每个页面并截图保存到 DIR")
+    parser.add_argument("--user", metavar="NAME",
+                        help="以该用户登录，密码取自环境变量 PLANDESK_PASSWORD（无人值守运行用）")
     parser.add_argument("--version", action="version", version=f"PlanDesk {__version__}")
     return parser.parse_args(argv)
 
@@ -48,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 
     interactive = not args.smoke and QGuiApplication.platformName() not in ("offscreen", "minimal")
     install_excepthook(interactive=interactive)
-    window = open_main_window(args.db or default_database_path(), interactive=interactive)
+    login = Login(user=args.user, password=os.environ.get(PASSWORD_VARIABLE),
+                  screenshots=args.screenshots is not None, skip=args.smoke)
+    window = open_main_window(args.db or default_database_path(), interactive=interactive,
+                              login=login)
     if window is None:
         return 1
     if args.smoke:
@@ -95,11 +115,13 @@ def install_chinese(app: object) -> None:
     app.setStyleSheet(STYLE_SHEET)
 
 
-def open_main_window(path: Path, *, interactive: bool = True):  # type: ignore[no-untyped-def]
-    """Open the database at ``path`` and the main window.
+def open_main_window(path: Path, *, interactive: bool = True,  # type: ignore[no-untyped-def]
+                     login: Login | None = None):
+    """Open the database at ``path``, log in, and open the main window.
 
     On a known error an interactive start asks for another file; otherwise the Chinese
-    message goes to stderr and ``None`` is returned.
+    message goes to stderr and ``None`` is returned. ``None`` too when the user cancels the
+    login.
     """
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -130,7 +152,49 @@ def open_main_window(path: Path, *, interactive: bool = True):  # type: ignore[n
                 return None
             path = Path(name)
     QSettings().setValue("database/last", str(path))
-    return MainWindow(AppContext(db, path))
+    actor = log_in(db, path, login or Login(), interactive=interactive)
+    if actor is None:
+        db.close()
+        return None
+    return MainWindow(AppContext(db, path, actor=actor))
+
+
+def log_in(db: object, path: Path, login: Login, *, interactive: bool):  # type: ignore[no-untyped-def]
+    """Who uses the window: the first administrator, a named user, or the login dialog.
+
+    Returns the ``Actor``, or ``None`` when the login was cancelled or refused unattended.
+    ``--smoke`` (an installation check that closes at once) does not log in.
+    """
+    from sqlite_utils import Database
+
+    from desktop.models.auth import Actor, authenticate, has_users
+    from desktop.models.demo import DEMO_PASSWORD
+    from desktop.models.errors import PlanDeskError
+    from desktop.views.dialogs.login_dialog import ask_login
+
+    assert isinstance(db, Database)
+    if login.skip:
+        return Actor.command_line()
+    user, password = login.user, login.password
+    if login.screenshots and not user:
+        user, password = SCREENSHOT_USER, password or DEMO_PASSWORD
+    if user:
+        try:
+            return authenticate(db, user, password or "")
+        except PlanDeskError as exc:
+            if not interactive or login.screenshots:
+                print(f"错误：{exc.user_message}", file=sys.stderr)  # noqa: T201
+                return None
+            log.warning("login of %s refused: %s", user, exc.detail)
+    if not interactive:
+        if not has_users(db):
+            print("错误：数据库中还没有用户。请在图形界面中创建管理员，或用 "  # noqa: T201
+                  "plandesk users create 建立用户后用 --user 登录。", file=sys.stderr)
+        else:
+            print(f"错误：请用 --user 用户名 指定登录的用户，密码放在环境变量 "  # noqa: T201
+                  f"{PASSWORD_VARIABLE} 中。", file=sys.stderr)
+        return None
+    return ask_login(db, username=user or "", database_name=path.name)
 
 
 STYLE_SHEET = """

@@ -1,26 +1,38 @@
-"""What every page needs: the open database, its file, the current plan, and change signals."""
+"""What every page needs: the open database, its file, the current plan, who is logged in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from sqlite_utils import Database
 
+from desktop.models.auth import Actor
 from desktop.models.plans import Plan, list_plans
 
 
 class AppContext(QObject):
-    """Holds the open database and the plan being worked on; pages listen to its signals."""
+    """Holds the open database, the plan being worked on and the actor; pages listen to it.
+
+    ``actor`` is the logged-in user (the command line's administrator when none was given,
+    as in tests and ``--smoke``). ``today`` gives the date deadlines are judged against; tests
+    replace it to freeze time.
+    """
 
     plan_changed = Signal()
     data_changed = Signal()
+    actor_changed = Signal()
 
-    def __init__(self, db: Database, path: Path | None, parent: QObject | None = None) -> None:
+    def __init__(self, db: Database, path: Path | None, parent: QObject | None = None, *,
+                 actor: Actor | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.path = path
+        self.actor = actor if actor is not None else Actor.command_line()
+        self.today: Callable[[], date] = date.today
         self.plans: list[Plan] = []
         self.plan: Plan | None = None
         self.undo_stack = QUndoStack(self)
@@ -48,3 +60,9 @@ class AppContext(QObject):
         if plan is not None and plan != self.plan:
             self.plan = plan
             self.plan_changed.emit()
+
+    def set_actor(self, actor: Actor) -> None:
+        """Another user logged in: edits of the previous one cannot be undone by this one."""
+        self.undo_stack.clear()
+        self.actor = actor
+        self.actor_changed.emit()

@@ -22,23 +22,26 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_TITLE, __version__
+from desktop.models.permissions import Action
 from desktop.models.progress import Progress
 from desktop.models.sentences import SentenceIndicator
 from desktop.models.store import backup_database, open_database, schema_version
+from desktop.models.users import Role
 from desktop.views.context import AppContext
 from desktop.views.feedback import show_error
+from desktop.views.pages.entry import EntryPage
+from desktop.views.pages.inbox import InboxPage
 from desktop.views.pages.indicators import IndicatorsPage
 from desktop.views.pages.overview import OverviewPage
 from desktop.views.pages.placeholder import PlaceholderPage
+from desktop.views.pages.review import ReviewPage
 from desktop.views.pages.tasks import TasksPage
 from desktop.views.pages.units import UnitsPage
+from desktop.views.roles import denied_reason, guard
 from desktop.views.worker import JobWorker, start_job
 
 #: Pages not built yet and what they will do.
 PLANNED_PAGES: tuple[tuple[str, str], ...] = (
-    ("填报", "所填报员按期间录入本所数据项和任务进展，粘贴 Excel 数据、上传支撑材料、"
-             "暂存草稿并报送。"),
-    ("审核", "区局审核员查看各所报送情况，退回（须写明理由）、通过并锁定，查看修改前后的差异。"),
     ("汇总", "按数据项的汇总方式和指标的时间口径汇总全区数值，比率按分子分母之和重新计算，"
              "判断进度类别并预警。"),
     ("考核", "制定年度考核方案，各所自评、区局复评，计算总分、等次和排名，生成通报。"),
@@ -62,13 +65,24 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.indicators_page = IndicatorsPage(context)
         self.tasks_page = TasksPage(context)
+        self.units_page = UnitsPage(context)
+        self.inbox_page = InboxPage(context)
+        self.entry_page = EntryPage(context)
+        self.review_page = ReviewPage(context)
         built: list[QWidget] = [
             OverviewPage(context, self.load_demo),
             self.indicators_page,
             self.tasks_page,
-            UnitsPage(context),
+            self.units_page,
+            self.inbox_page,
+            self.entry_page,
+            self.review_page,
         ]
         self.tasks_page.new_indicator_requested.connect(self._on_new_indicator_requested)
+        self.inbox_page.open_entry.connect(self.open_entry)
+        self.review_page.import_requested.connect(self.import_returns_dialog)
+        self.entry_page.status_message.connect(self._show_status)
+        self.review_page.status_message.connect(self._show_status)
         planned = [PlaceholderPage(title, purpose) for title, purpose in PLANNED_PAGES]
         for page in (*built, *planned):
             title = str(getattr(page, "title", ""))
@@ -94,11 +108,16 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
         self._build_menus()
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
         self.db_label = QLabel()
+        self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.db_label)
         context.plan_changed.connect(self._on_plan_changed)
+        context.plan_changed.connect(self._apply_role)
+        context.actor_changed.connect(self._on_actor_changed)
         self._on_plan_changed()
-        self.nav.setCurrentRow(0)
+        self._on_actor_changed()
         self._restore_geometry()
 
     # pages -------------------------------------------------------------
@@ -112,6 +131,74 @@ class MainWindow(QMainWindow):
         assert page is not None
         return page
 
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    def open_entry(self, unit_id: int, period: str) -> None:
+        """Show the 填报 page at a unit and period (from the inbox)."""
+        self.show_page("填报")
+        self.entry_page.open(unit_id, period)
+
+    def home_page(self) -> str:
+        """The page a user starts on: a clerk's inbox, a reviewer's review desk."""
+        role = self.context.actor.role
+        if role is Role.CLERK:
+            return "收件箱"
+        if role is Role.REVIEWER:
+            return "审核"
+        return "规划总览"
+
+    # users ---------------------------------------------------------------
+    def _on_actor_changed(self) -> None:
+        actor = self.context.actor
+        self.setWindowTitle(f"PlanDesk {APP_TITLE} — {actor.label}")
+        self.user_label.setText(f"当前用户：{actor.label}")
+        self._apply_role()
+        self.show_page(self.home_page())
+
+    def _apply_role(self) -> None:
+        """Disable what the user may not do, with the reason as tooltip (the models refuse too)."""
+        actor = self.context.actor
+        edit_plan = denied_reason(actor, Action.EDIT_PLAN)
+        for action in self.edit_plan_actions:
+            guard(action, edit_plan)
+        for action in self.import_actions:
+            guard(action, denied_reason(actor, Action.IMPORT))
+        export = ("所填报员只能查看本单位的数据，不能导出全区汇总和上报工作簿。"
+                  if actor.role is Role.CLERK else "")
+        for action in self.export_actions:
+            guard(action, export)
+        for button in (self.indicators_page.new_button, self.indicators_page.edit_button,
+                       self.indicators_page.delete_button, self.indicators_page.duplicate_button,
+                       self.indicators_page.elements_button, self.units_page.add_button,
+                       self.units_page.edit_button, self.units_page.delete_button):
+            if edit_plan:
+                guard(button, edit_plan)
+            elif self.context.plan is not None or button in (
+                    self.units_page.add_button, self.units_page.edit_button,
+                    self.units_page.delete_button):
+                guard(button, "")
+
+    def switch_user_dialog(self, *, logging_out: bool = False) -> bool:
+        """Log in as someone else; on 注销 cancelling the login closes the window."""
+        from desktop.views.dialogs.login_dialog import LoginDialog
+
+        self.entry_page.flush()
+        name = self.context.path.name if self.context.path else ""
+        dialog = LoginDialog(self.context.db, self, database_name=name)
+        dialog.setWindowTitle("注销并重新登录" if logging_out else "切换用户")
+        self.login_dialog = dialog
+        if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.actor is None:
+            if logging_out:
+                self.close()
+            return False
+        self.context.set_actor(dialog.actor)
+        self.statusBar().showMessage(f"已切换为 {dialog.actor.label}。", 8000)
+        return True
+
+    def log_out(self) -> None:
+        self.switch_user_dialog(logging_out=True)
+
     def _on_new_indicator_requested(self, proposal: object, item_id: int) -> None:
         assert isinstance(proposal, SentenceIndicator)
         if self.indicators_page.create_indicator(proposal, item_id):
@@ -124,12 +211,19 @@ class MainWindow(QMainWindow):
                      self.open_database_dialog)
         self._action(file_menu, "备份数据库(&B)…", "Ctrl+Shift+B", self.backup_dialog)
         file_menu.addSeparator()
-        self._action(file_menu, "导入规划文档(&I)…", "Ctrl+I", self.import_document_dialog)
-        self._action(file_menu, "导入指标表(&T)…", "Ctrl+Shift+I",
-                     self.import_indicator_table_dialog)
+        self.edit_plan_actions = [
+            self._action(file_menu, "导入规划文档(&I)…", "Ctrl+I", self.import_document_dialog),
+            self._action(file_menu, "导入指标表(&T)…", "Ctrl+Shift+I",
+                         self.import_indicator_table_dialog),
+        ]
         file_menu.addSeparator()
         self._action(file_menu, "导出规划工作簿(&E)…", "Ctrl+E", self.export_plan_dialog)
-        self._action(file_menu, "导入规划工作簿(&W)…", "Ctrl+Shift+W", self.import_plan_dialog)
+        self.edit_plan_actions.append(self._action(
+            file_menu, "导入规划工作簿(&W)…", "Ctrl+Shift+W", self.import_plan_dialog))
+        file_menu.addSeparator()
+        self.switch_user_action = self._action(file_menu, "切换用户(&U)…", "Ctrl+Shift+U",
+                                               lambda: self.switch_user_dialog())
+        self.log_out_action = self._action(file_menu, "注销(&L)", None, self.log_out)
         file_menu.addSeparator()
         self._action(file_menu, "退出(&X)", QKeySequence.StandardKey.Quit, self.close)
 
@@ -144,19 +238,25 @@ class MainWindow(QMainWindow):
 
         view_menu = self.menuBar().addMenu("视图(&V)")
         for row, title in enumerate(self.page_titles()):
-            key = f"Ctrl+{(row + 1) % 10}"
+            key = f"Ctrl+{(row + 1) % 10}" if row < 10 else None
             self._action(view_menu, title, key,
                          lambda _checked=False, r=row: self.nav.setCurrentRow(r))
 
         exchange_menu = self.menuBar().addMenu("报送(&R)")
-        self._action(exchange_menu, "生成填报模板(&T)…", "Ctrl+T", self.templates_dialog)
+        self.edit_plan_actions.append(self._action(
+            exchange_menu, "生成填报模板(&T)…", "Ctrl+T", self.templates_dialog))
         exchange_menu.addSeparator()
-        self._action(exchange_menu, "导入报送工作簿(&I)…", "Ctrl+R", self.import_returns_dialog)
-        self._action(exchange_menu, "导入文件夹中的报送工作簿(&F)…", "Ctrl+Shift+R",
-                     self.import_returns_folder_dialog)
+        self.import_actions = [
+            self._action(exchange_menu, "导入报送工作簿(&I)…", "Ctrl+R",
+                         self.import_returns_dialog),
+            self._action(exchange_menu, "导入文件夹中的报送工作簿(&F)…", "Ctrl+Shift+R",
+                         self.import_returns_folder_dialog),
+        ]
         exchange_menu.addSeparator()
-        self._action(exchange_menu, "导出全区汇总(&S)…", None, self.export_summary_dialog)
-        self._action(exchange_menu, "导出上报工作簿(&U)…", None, self.export_return_dialog)
+        self.export_actions = [
+            self._action(exchange_menu, "导出全区汇总(&S)…", None, self.export_summary_dialog),
+            self._action(exchange_menu, "导出上报工作簿(&U)…", None, self.export_return_dialog),
+        ]
 
         help_menu = self.menuBar().addMenu("帮助(&H)")
         self._action(help_menu, "关于 PlanDesk(&A)", "F1", self.show_about)
@@ -210,17 +310,30 @@ class MainWindow(QMainWindow):
 
     def switch_database(self, path: Path) -> bool:
         """Open another database; on a known error the current one stays open."""
+        from desktop.views.dialogs.login_dialog import ask_login
+
         try:
             db = open_database(path)
         except Exception as exc:
             show_error(self, exc, "无法打开数据库")
             return False
+        actor = None
+        if self.context.actor.user_id is not None:  # users belong to their database
+            actor = ask_login(db, self, database_name=path.name)
+            if actor is None:
+                db.close()
+                return False
+        self.entry_page.flush()
         self.context.undo_stack.clear()  # its edits belong to the database being closed
         self.context.db.close()
         self.context.db = db
         self.context.path = path
         QSettings().setValue("database/last", str(path))
+        if actor is not None:
+            self.context.actor = actor
         self.context.reload()
+        if actor is not None:
+            self.context.set_actor(actor)
         return True
 
     def backup_dialog(self) -> None:
@@ -483,7 +596,7 @@ class MainWindow(QMainWindow):
         from desktop.excel.returns import ReturnsPreview, import_returns_job, preview_returns_job
         from desktop.views.dialogs.exchange_dialogs import ReturnsPreviewDialog
 
-        database = self.context.path
+        database, actor = self.context.path, self.context.actor
         assert database is not None
 
         def previewed(result: object) -> None:
@@ -495,7 +608,7 @@ class MainWindow(QMainWindow):
             confirm, files = dialog.confirmed(), dialog.files_to_import()
             self._worker = start_job(
                 self, "导入报送工作簿",
-                lambda: import_returns_job(database, paths, confirm, files=files),
+                lambda: import_returns_job(database, paths, confirm, files=files, actor=actor),
                 self._on_returns_imported, lambda exc: show_error(self, exc, "导入未完成"))
 
         self._worker = start_job(self, "检查报送工作簿",
@@ -578,6 +691,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.entry_page.flush()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

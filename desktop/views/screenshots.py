@@ -15,9 +15,12 @@ from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-#: File names (ASCII, for the docs) of the pages in navigation order.
-PAGE_FILES = ("overview", "indicators", "tasks", "units", "entry", "review", "aggregate",
-              "assessment", "reports", "settings")
+#: File names (ASCII, for the docs) of the pages shown as the screenshot user; the inbox is
+#: shown as a clerk in its own scene.
+PAGE_FILES = {"规划总览": "01-overview", "指标": "02-indicators", "任务": "03-tasks",
+              "单位": "04-units", "填报": "05-entry", "审核": "06-review",
+              "汇总": "07-aggregate", "考核": "08-assessment", "报表": "09-reports",
+              "设置": "10-settings"}
 
 Scene = tuple[str, Callable[[MainWindow], QWidget | None]]
 
@@ -124,6 +127,78 @@ def _returns_preview(window: MainWindow) -> QWidget | None:
     return ReturnsPreviewDialog(preview_returns(db, files), window)
 
 
+def _log_in_as(window: MainWindow, username: str) -> None:
+    """Switch the window to a demo user (all share the demo password)."""
+    from desktop.models.auth import authenticate
+    from desktop.models.demo import DEMO_PASSWORD
+
+    window.context.set_actor(authenticate(window.context.db, username, DEMO_PASSWORD))
+
+
+def _station_code(number: int) -> str:
+    return f"CQ-TN-S{number:02d}"
+
+
+def _login(window: MainWindow) -> QWidget | None:
+    from desktop.views.dialogs.login_dialog import LoginDialog
+
+    window.show_page("规划总览")
+    dialog = LoginDialog(window.context.db, window, username="s02",
+                         database_name=window.context.path.name if window.context.path else "")
+    dialog.password.setText("plandesk")
+    dialog.error.setText("用户名或密码不正确，请检查后重新输入（再输错 4 次，账号将锁定 5 分钟）。")
+    return dialog
+
+
+def _inbox(window: MainWindow) -> QWidget | None:
+    _log_in_as(window, "s03")  # the demo returned this station's 2025 return
+    window.show_page("收件箱")
+    return None
+
+
+def _entry_with_error(window: MainWindow) -> QWidget | None:
+    from desktop.views.reporting_models import ElementEntryTableModel
+
+    _log_in_as(window, "s02")  # the demo has a draft of 2024 for this station
+    window.open_entry(window.context.actor.org_unit_id or 0, "2024")
+    page = window.entry_page
+    column = ElementEntryTableModel.VALUE_COLUMN
+    if page.elements.rowCount() > 2:
+        index = page.elements.index(2, column)
+        page.element_view.setCurrentIndex(index)
+        page.elements.setData(index, "约1200")
+        page.element_view.setCurrentIndex(page.elements.index(3, column))
+    return None
+
+
+def _return_dialog(window: MainWindow) -> QWidget | None:
+    from desktop.models.orgunits import get_unit_by_code
+
+    _log_in_as(window, "shenhe")
+    page = window.review_page
+    window.show_page("审核")
+    page.tabs.setCurrentIndex(0)
+    page.select_unit(get_unit_by_code(window.context.db, _station_code(1)).id)
+    sheet = page.sheet
+    if sheet is None:
+        return None
+    from desktop.views.dialogs.review_dialogs import ReturnDialog
+
+    dialog = ReturnDialog(sheet, window)
+    dialog.reason.setPlainText("食品抽检批次比上年少四成，与工作台账不符，请核实后重新报送。")
+    if sheet.rows:
+        dialog.set_comment("element", sheet.rows[min(2, len(sheet.rows) - 1)].element_id,
+                           "请附抽检台账作为佐证")
+    return dialog
+
+
+def _board(window: MainWindow) -> QWidget | None:
+    _log_in_as(window, "shenhe")
+    window.show_page("审核")
+    window.review_page.tabs.setCurrentIndex(1)
+    return None
+
+
 SCENES: tuple[Scene, ...] = (
     ("11-outline-import-preview", _outline_preview),
     ("12-assignment-editor", _assignment_editor),
@@ -131,6 +206,11 @@ SCENES: tuple[Scene, ...] = (
     ("14-unit-editor", _unit_editor),
     ("15-indicator-table-preview", _indicator_table_preview),
     ("16-returns-import-preview", _returns_preview),
+    ("21-login", _login),
+    ("22-inbox", _inbox),
+    ("23-entry-validation", _entry_with_error),
+    ("24-return-dialog", _return_dialog),
+    ("25-completeness-board", _board),
 )
 
 
@@ -142,8 +222,9 @@ def take_screenshots(window: MainWindow, folder: Path, *, quit_after: bool = Tru
     written: list[Path] = []
     titles = window.page_titles()
     steps: list[tuple[str, Callable[[], QWidget | None]]] = []
-    for row, name in enumerate(PAGE_FILES[:len(titles)]):
-        steps.append((f"{row + 1:02d}-{name}", partial(_show_page, window, row)))
+    for row, title in enumerate(titles):
+        if title in PAGE_FILES:
+            steps.append((PAGE_FILES[title], partial(_show_page, window, row)))
     for name, build in SCENES:
         steps.append((name, partial(build, window)))
 
@@ -181,9 +262,14 @@ def take_screenshots(window: MainWindow, folder: Path, *, quit_after: bool = Tru
 
 def _show_page(window: MainWindow, row: int) -> QWidget | None:
     window.nav.setCurrentRow(row)
-    if row == 1:  # show an indicator's detail panel too
+    title = window.page_titles()[row]
+    if title == "指标":  # show an indicator's detail panel too
         window.indicators_page.table.selectRow(9)
-    if row == 2:  # show a task's text and assignment
+    if title == "填报":  # a station's return rather than the bureau's
+        from desktop.models.orgunits import get_unit_by_code
+
+        window.open_entry(get_unit_by_code(window.context.db, _station_code(1)).id, "2024")
+    if title == "任务":  # show a task's text and assignment
         page = window.tasks_page
         chapter = page.model.index(4, 0)
         section = page.model.index(0, 0, chapter)
