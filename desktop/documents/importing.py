@@ -6,7 +6,9 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 
 from desktop.documents.plan_document import PlanDocument
+from desktop.models.auth import Actor
 from desktop.models.outline_store import OutlineChange, apply_outline
+from desktop.models.permissions import Action, act_as, require_acting
 from desktop.models.plans import OutlineNode, create_plan_for_file
 from desktop.models.progress import Progress
 from desktop.models.store import backup_before_import, open_database
@@ -19,14 +21,18 @@ def import_outline_job(
     plan_id: int | None,
     *,
     allow_removing_linked: bool = False,
+    actor: Actor | None = None,
 ) -> Generator[Progress, None, tuple[int, OutlineChange]]:
     """Back up, then store the outline in a new plan (``plan_id`` None) or the given one.
 
     Opens its own connection (it runs in a worker thread); a cancel between steps, or any
-    error, leaves the database as it was.
+    error, leaves the database as it was. ``actor`` is who imports (``None``: the command
+    line); the models refuse a user who may not edit the plan.
     """
     db = open_database(database)
     try:
+        act_as(db, actor, source=f"file:{document.file_name}")
+        require_acting(db, Action.EDIT_PLAN, what=f"的大纲（导入“{document.file_name}”）")
         yield Progress(0, 3, "备份数据库")
         backup_before_import(db, "import-outline")
         yield Progress(1, 3, "写入规划大纲")

@@ -12,6 +12,8 @@ from desktop.excel.indicator_table import (
     parse_indicator_workbook,
 )
 from desktop.excel.plan_workbook import PlanExportResult, PlanImportResult, export_plan, import_plan
+from desktop.models.auth import Actor
+from desktop.models.permissions import Action, act_as, require_acting
 from desktop.models.plans import create_plan_for_file
 from desktop.models.progress import Progress
 from desktop.models.store import backup_before_import, open_database
@@ -27,10 +29,18 @@ def import_indicator_table_job(
     preview: IndicatorTablePreview,
     plan_id: int | None,
     rows: Sequence[IndicatorRow] | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> Generator[Progress, None, tuple[int, dict[str, int]]]:
-    """Back up, then write the previewed indicators into a plan (a new one when None)."""
+    """Back up, then write the previewed indicators into a plan (a new one when None).
+
+    ``actor`` is who imports (``None``: the command line); the models refuse a user who may
+    not edit the plan, before anything is written.
+    """
     db = open_database(database)
     try:
+        act_as(db, actor, source=f"file:{Path(preview.file).name}")
+        require_acting(db, Action.EDIT_PLAN, what=f"（导入指标表“{Path(preview.file).name}”）")
         yield Progress(0, 2, "备份数据库")
         backup_before_import(db, "import-indicators")
         yield Progress(1, 2, "写入指标")
@@ -48,11 +58,16 @@ def import_indicator_table_job(
         db.close()
 
 
-def import_plan_job(database: Path, workbook: Path,
-                    dry_run: bool) -> Generator[Progress, None, PlanImportResult]:
-    """Check (dry run) or import a plan workbook; a real import is preceded by a backup."""
+def import_plan_job(database: Path, workbook: Path, dry_run: bool, *,
+                    actor: Actor | None = None) -> Generator[Progress, None, PlanImportResult]:
+    """Check (dry run) or import a plan workbook; a real import is preceded by a backup.
+
+    ``actor`` is who imports (``None``: the command line).
+    """
     db = open_database(database)
     try:
+        act_as(db, actor, source=f"file:{workbook.name}")
+        require_acting(db, Action.EDIT_PLAN, what=f"（导入规划工作簿“{workbook.name}”）")
         if not dry_run:
             yield Progress(0, 2, "备份数据库")
             backup_before_import(db, "import-plan")

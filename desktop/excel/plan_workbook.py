@@ -25,7 +25,6 @@ from desktop.models.assignments import (
     item_assignment_details,
     set_assignments,
 )
-from desktop.models.audit import record_event
 from desktop.models.errors import (
     ImportFormatError,
     ImportIssue,
@@ -69,6 +68,7 @@ from desktop.models.orgunits import (
     townships_served,
     update_unit,
 )
+from desktop.models.permissions import Action, record_acting_event, require_acting
 from desktop.models.plans import (
     ITEM_TYPE_LABELS,
     ItemType,
@@ -955,7 +955,7 @@ class _Importer:
             self.apply_indicators(self.tables[SHEET_INDICATORS])
         if SHEET_ANNUAL in self.tables:
             self.apply_annual(self.tables[SHEET_ANNUAL])
-        record_event(self.db, "plan.import", "plan", self.plan.id,
+        record_acting_event(self.db, "plan.import", "plan", self.plan.id,
                      new={"file": self.file, "mode": self.mode.value,
                           "created": self.plan_created, "counts": self.result(False).counts})
 
@@ -1277,8 +1277,6 @@ class _Importer:
             self.plan = create_plan(self.db, code, title, start_year=start, end_year=end,
                                     baseline_year=baseline, **details)
             self.plan_created = True
-            record_event(self.db, "plan.create", "plan", self.plan.id,
-                         new={"code": code, "title": title, "file": self.file})
             return
         values = {"title": title, "start_year": start, "end_year": end,
                   "baseline_year": baseline, **details}
@@ -1362,7 +1360,7 @@ class _Importer:
                 if _update_item_row(self.db, current, values):
                     self.counts["plan_items_updated"] += 1
         if dropped:
-            record_event(self.db, "plan_item.delete", "plan", self.plan.id,
+            record_acting_event(self.db, "plan_item.delete", "plan", self.plan.id,
                          old=[{"id": i.id, "title": i.title} for i in dropped])
 
     def resolve_units(self, row: _Row, header: str) -> list[int] | None:
@@ -1522,9 +1520,7 @@ class _Importer:
         if self.mode is ImportMode.PLAN_WORKBOOK and not self.failed:
             for indicator in by_code.values():
                 if indicator.id not in seen:
-                    delete_indicator(self.db, indicator.id)
-                    record_event(self.db, "indicator.delete", "indicator", indicator.id,
-                                 old={"code": indicator.code, "name": indicator.name})
+                    delete_indicator(self.db, indicator.id)  # audited there
                     self.counts["indicators_deleted"] += 1
 
     def _direction(self, row: _Row) -> Direction:
@@ -1536,9 +1532,7 @@ class _Importer:
     def _store_indicator(self, plan_id: int, order: int, spec: IndicatorSpec) -> Indicator:
         existing = find_indicator(self.db, plan_id, code=spec.code)
         if existing is None:
-            indicator = add_indicator(self.db, plan_id, order, spec)
-            record_event(self.db, "indicator.create", "indicator", indicator.id,
-                         new={"code": spec.code, "name": spec.name, "file": self.file})
+            indicator = add_indicator(self.db, plan_id, order, spec)  # audited there
             self.counts["indicators_created"] += 1
             return indicator
         wanted: dict[str, Any] = {
@@ -1560,10 +1554,7 @@ class _Importer:
         changed = {k: v for k, v in wanted.items() if current[k] != v}
         if not changed:
             return existing
-        indicator = update_indicator(self.db, existing.id, **changed)
-        record_event(self.db, "indicator.update", "indicator", existing.id,
-                     old={k: _plain(current[k]) for k in changed},
-                     new={k: _plain(v) for k, v in changed.items()})
+        indicator = update_indicator(self.db, existing.id, **changed)  # audited there
         self.counts["indicators_updated"] += 1
         return indicator
 
@@ -1628,10 +1619,6 @@ class _Importer:
 _ELEMENT_FIELD_LABELS = {"name": "名称", "value_type": "值类型", "aggregation": "汇总方式",
                          "entry_level": "填报层级", "unit": "计量单位", "unit_scale": "换算系数",
                          "description": "说明"}
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, StrEnum) else value
 
 
 def _match_items(existing: list[PlanItem], rows: list[_ItemRow]) -> dict[int, PlanItem]:
@@ -1708,8 +1695,8 @@ def _update_plan_row(db: Database, plan: Plan, values: dict[str, Any]) -> Plan:
     if changed:
         db.execute(f"UPDATE plan SET {', '.join(f'{c} = ?' for c in changed)} WHERE id = ?",
                    [*changed.values(), plan.id])
-        record_event(db, "plan.update", "plan", plan.id,
-                     old={k: current[k] for k in changed}, new=changed)
+        record_acting_event(db, "plan.update", "plan", plan.id,
+                            old={k: current[k] for k in changed}, new=changed)
     return get_plan(db, plan.id)
 
 
@@ -1733,8 +1720,13 @@ def import_plan(db: Database, path: Path, *, dry_run: bool = False) -> PlanImpor
 
     Nothing is written when any error is found, nor in a dry run; the result lists every
     problem with its file, sheet, row and column.
+
+    Raises:
+        PermissionDenied: the user acting on the connection may not edit the plan (checked
+            before reading, also for a dry run); audited, nothing written.
     """
     path = Path(path)
+    require_acting(db, Action.EDIT_PLAN, what=f"（导入规划工作簿“{path.name}”）")
     try:
         book = read_workbook(path)
     except ImportFormatError as exc:

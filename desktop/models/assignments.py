@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.models.audit import record_event
 from desktop.models.errors import NotFoundError, ValidationError
 from desktop.models.orgunits import get_unit
+from desktop.models.permissions import Action, record_acting_event, require_acting
 from desktop.models.plans import (
     Assignment,
     AssignmentRole,
     PlanItem,
-    assign,
+    assign_row,
     get_plan,
     list_plan_items,
 )
@@ -178,7 +178,9 @@ def set_assignments(
         NotFoundError: the plan item or a unit does not exist.
         ValidationError: a unit is both lead and cooperating, milestones are given without
             any unit, or a milestone year lies outside the plan's period or has no text.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    require_acting(db, Action.EDIT_PLAN, what=_item_what(db, plan_item_id))
     item = _item_row(db, plan_item_id)
     leads = list(dict.fromkeys(lead))
     cooperators = list(dict.fromkeys(cooperating))
@@ -205,12 +207,12 @@ def set_assignments(
     roles = [(u, AssignmentRole.LEAD) for u in leads]
     roles += [(u, AssignmentRole.COOPERATE) for u in cooperators]
     for unit_id, role in roles:
-        assignment = assign(db, plan_item_id, unit_id, role, deadline=deadline, note=note)
+        assignment = assign_row(db, plan_item_id, unit_id, role, deadline=deadline, note=note)
         _replace_milestones(db, assignment.id, checked)
     after = item_assignment_details(db, plan_item_id)
     if _snapshot(before) != _snapshot(after):
-        record_event(db, "assignment.set", "plan_item", plan_item_id,
-                     old=_snapshot(before), new=_snapshot(after))
+        record_acting_event(db, "assignment.set", "plan_item", plan_item_id,
+                            old=_snapshot(before), new=_snapshot(after))
     return after
 
 
@@ -219,6 +221,18 @@ def _replace_milestones(db: Database, assignment_id: int, milestones: Mapping[in
     for year, description in sorted(milestones.items()):
         db.execute("INSERT INTO assignment_milestone (assignment_id, year, description) "
                    "VALUES (?, ?, ?)", [assignment_id, year, description])
+
+
+def _item_what(db: Database, plan_item_id: int) -> str:
+    """“中条目“…”的任务分工” for a refusal message (``不能修改规划中条目“…”的任务分工``)."""
+    rows = list(db.query("SELECT * FROM plan_item WHERE id = ?", [plan_item_id]))
+    return f"中条目“{_item_label(rows[0])}”的任务分工" if rows else "中的任务分工"
+
+
+def _assignment_what(db: Database, assignment_id: int) -> str:
+    row = db.execute("SELECT plan_item_id FROM assignment WHERE id = ?",
+                     [assignment_id]).fetchone()
+    return _item_what(db, row[0]) if row else "中的任务分工"
 
 
 def _assignment(db: Database, assignment_id: int) -> Assignment:
@@ -243,7 +257,9 @@ def set_milestones(db: Database, assignment_id: int, milestones: Mapping[int, st
     Raises:
         NotFoundError: there is no such assignment.
         ValidationError: a year lies outside the plan's period or has no text.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    require_acting(db, Action.EDIT_PLAN, what=_assignment_what(db, assignment_id))
     assignment = _assignment(db, assignment_id)
     item = _item_row(db, assignment.plan_item_id)
     checked = _check_milestones(db, item, milestones)
@@ -252,28 +268,40 @@ def set_milestones(db: Database, assignment_id: int, milestones: Mapping[int, st
     if old == new:
         return
     _replace_milestones(db, assignment_id, checked)
-    record_event(db, "assignment.milestones", "assignment", assignment_id, old=old, new=new)
+    record_acting_event(db, "assignment.milestones", "assignment", assignment_id, old=old,
+                        new=new)
 
 
 def remove_assignment(db: Database, assignment_id: int) -> None:
-    """Take a plan item away from one unit (its milestones go with it)."""
+    """Take a plan item away from one unit (its milestones go with it); audited.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what=_assignment_what(db, assignment_id))
     assignment = _assignment(db, assignment_id)
     unit = get_unit(db, assignment.org_unit_id)
     db.execute("DELETE FROM assignment WHERE id = ?", [assignment_id])
-    record_event(db, "assignment.remove", "assignment", assignment_id,
-                 old={"plan_item_id": assignment.plan_item_id, "unit": unit.code,
-                      "role": assignment.role.value, "deadline": assignment.deadline,
-                      "note": assignment.note})
+    record_acting_event(db, "assignment.remove", "assignment", assignment_id,
+                        old={"plan_item_id": assignment.plan_item_id, "unit": unit.code,
+                             "role": assignment.role.value,
+                             "deadline": assignment.deadline, "note": assignment.note})
 
 
 def clear_assignments(db: Database, plan_item_id: int) -> int:
-    """Take a plan item away from every unit; returns how many assignments were removed."""
+    """Take a plan item away from every unit; returns how many assignments were removed.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what=_item_what(db, plan_item_id))
     before = item_assignment_details(db, plan_item_id)
     if not before:
         _item_row(db, plan_item_id)
         return 0
     db.execute("DELETE FROM assignment WHERE plan_item_id = ?", [plan_item_id])
-    record_event(db, "assignment.clear", "plan_item", plan_item_id, old=_snapshot(before))
+    record_acting_event(db, "assignment.clear", "plan_item", plan_item_id,
+                        old=_snapshot(before))
     return len(before)
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+
+from desktop.models.progress import Progress, run_job
 
 GENESIS = "0" * 64
 
@@ -175,9 +179,28 @@ def count_events(db: Database) -> int:
 
 def verify_chain(db: Database) -> list[int]:
     """Ids of events whose hash does not follow from their content and predecessor."""
+    return run_job(_verify(db))
+
+
+def verify_job(database_path: Path) -> Generator[Progress, None, list[int]]:
+    """:func:`verify_chain` on a connection of its own, off the UI thread (the check at start
+    must not hold up the window on a large trail)."""
+    from desktop.models.store import open_database
+
+    db = open_database(database_path)
+    try:
+        return (yield from _verify(db))
+    finally:
+        db.close()
+
+
+def _verify(db: Database) -> Generator[Progress, None, list[int]]:
+    total = db.execute("SELECT count(*) FROM audit_event").fetchone()[0]
     broken: list[int] = []
     prev = GENESIS
-    for r in db.query("SELECT * FROM audit_event ORDER BY id"):
+    for n, r in enumerate(db.query("SELECT * FROM audit_event ORDER BY id")):
+        if n % 5000 == 0:
+            yield Progress(n, total, "正在校验审计记录")
         expected = _digest(prev, r["at"], r["user_id"], r["username"], r["action"], r["entity"],
                            r["entity_id"], r["old_value"], r["new_value"], r.get("source"))
         if r["prev_hash"] != prev or r["hash"] != expected:

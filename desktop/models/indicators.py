@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from desktop.models.errors import NotFoundError, ValidationError
+from desktop.models.permissions import Action, record_acting_event, require_acting
 from desktop.models.printed import Comparator, PrintedValue, ValueKind, parse_printed
 
 
@@ -229,14 +230,22 @@ def add_element(
     unit_scale: float = 1.0,
     description: str = "",
 ) -> DataElement:
-    """Insert a data element and return it."""
+    """Insert a data element and return it; audited.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what=f"中的数据项“{name}”")
     cursor = db.execute(
         "INSERT INTO data_element (code, name, value_type, aggregation, entry_level, unit, "
         "unit_scale, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [code, name, value_type.value, aggregation.value, entry_level.value, unit, unit_scale,
          description],
     )
-    return get_element(db, int(cursor.lastrowid or 0))
+    element = get_element(db, int(cursor.lastrowid or 0))
+    record_acting_event(db, "element.create", "data_element", element.id,
+                        new={"code": code, "name": name})
+    return element
 
 
 def _element(row: dict[str, Any]) -> DataElement:
@@ -260,7 +269,14 @@ def list_elements(db: Database) -> list[DataElement]:
 
 
 def add_indicator(db: Database, plan_id: int, sort_order: int, spec: IndicatorSpec) -> Indicator:
-    """Insert an indicator for a plan, parsing its printed baseline, target and annual targets."""
+    """Insert an indicator for a plan, parsing its printed baseline, target and annual targets.
+
+    Audited as ``indicator.create``.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what=f"中的指标“{spec.name}”")
     baseline = parse_printed(spec.baseline_text)
     target = parse_printed(spec.target_text)
     cursor = db.execute(
@@ -281,14 +297,50 @@ def add_indicator(db: Database, plan_id: int, sort_order: int, spec: IndicatorSp
          spec.target_type.value, spec.source_item_id],
     )
     indicator_id = int(cursor.lastrowid or 0)
-    set_annual_targets(db, indicator_id, spec.annual_targets)
+    _write_annual_targets(db, indicator_id, spec.annual_targets, {})
+    record_acting_event(db, "indicator.create", "indicator", indicator_id,
+                        new={"plan_id": plan_id, "code": spec.code, "name": spec.name,
+                             "target": spec.target_text})
     return get_indicator(db, indicator_id)
+
+
+def _indicator_label(db: Database, indicator_id: int) -> str:
+    """“中的指标“名称”” for a refusal message (``不能修改规划中的指标“…”``)."""
+    row = db.execute("SELECT name FROM indicator WHERE id = ?", [indicator_id]).fetchone()
+    return f"中的指标“{row[0]}”" if row else "中的指标"
+
+
+def _indicator_key(db: Database, indicator_id: int) -> dict[str, object]:
+    """What names an indicator in the audit trail: its plan, code and name."""
+    row = db.execute("SELECT plan_id, code, name FROM indicator WHERE id = ?",
+                     [indicator_id]).fetchone()
+    return {"plan_id": row[0], "code": row[1], "name": row[2]} if row else {}
 
 
 def set_annual_targets(db: Database, indicator_id: int, targets: dict[int, str],
                        notes: dict[int, str] | None = None) -> None:
-    """Replace an indicator's annual targets with ``{year: printed text}`` (and notes)."""
+    """Replace an indicator's annual targets with ``{year: printed text}`` (and notes).
+
+    Audited as ``indicator.annual_targets`` when they change.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what=f"{_indicator_label(db, indicator_id)}的年度目标")
     notes = notes or {}
+    old = {str(r[0]): [r[1], r[2]] for r in db.execute(
+        "SELECT year, target_text, note FROM indicator_annual_target WHERE indicator_id = ? "
+        "ORDER BY year", [indicator_id])}
+    new = {str(year): [text, notes.get(year, "")] for year, text in sorted(targets.items())}
+    if old == new:
+        return
+    _write_annual_targets(db, indicator_id, targets, notes)
+    record_acting_event(db, "indicator.annual_targets", "indicator", indicator_id,
+                        old=old, new=_indicator_key(db, indicator_id) | {"targets": new})
+
+
+def _write_annual_targets(db: Database, indicator_id: int, targets: dict[int, str],
+                          notes: dict[int, str]) -> None:
     db.execute("DELETE FROM indicator_annual_target WHERE indicator_id = ?", [indicator_id])
     for year, text in sorted(targets.items()):
         parsed = parse_printed(text)
@@ -377,16 +429,27 @@ _EDITABLE = frozenset({
 def update_indicator(db: Database, indicator_id: int, **changes: Any) -> Indicator:
     """Change some fields of an indicator; a new baseline or target text is parsed again.
 
+    Audited as ``indicator.update`` with the fields that changed, old and new.
+
     Raises:
         NotFoundError: there is no such indicator.
         TypeError: a field is not editable.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    require_acting(db, Action.EDIT_PLAN, what=_indicator_label(db, indicator_id))
     get_indicator(db, indicator_id)
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    row = next(db.query("SELECT * FROM indicator WHERE id = ?", [indicator_id]))
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
     columns: dict[str, Any] = {}
     for key, value in changes.items():
+        plain = value.value if isinstance(value, StrEnum) else value
+        if row[key] == plain:
+            continue
+        old[key], new[key] = row[key], plain
         if key in ("baseline_text", "target_text"):
             prefix = key.removesuffix("_text")
             text, comparator, number, upper, kind = _printed_columns(parse_printed(value))
@@ -394,17 +457,29 @@ def update_indicator(db: Database, indicator_id: int, **changes: Any) -> Indicat
                             f"{prefix}_value": number, f"{prefix}_upper": upper,
                             f"{prefix}_kind": kind})
         else:
-            columns[key] = value.value if isinstance(value, StrEnum) else value
+            columns[key] = plain
     if columns:
         assignments = ", ".join(f"{c} = ?" for c in columns)
         db.execute(f"UPDATE indicator SET {assignments} WHERE id = ?",
                    [*columns.values(), indicator_id])
+        record_acting_event(db, "indicator.update", "indicator", indicator_id,
+                            old=_indicator_key(db, indicator_id) | old, new=new)
     return get_indicator(db, indicator_id)
 
 
 def delete_indicator(db: Database, indicator_id: int) -> None:
+    """Delete an indicator (its annual targets and units go with it); audited.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what=_indicator_label(db, indicator_id))
+    key = _indicator_key(db, indicator_id)
+    if not key:
+        return
     db.execute("UPDATE indicator SET duplicate_of = NULL WHERE duplicate_of = ?", [indicator_id])
     db.execute("DELETE FROM indicator WHERE id = ?", [indicator_id])
+    record_acting_event(db, "indicator.delete", "indicator", indicator_id, old=key)
 
 
 def find_indicator(db: Database, plan_id: int, *, code: str | None = None,
@@ -428,7 +503,11 @@ def upsert_indicator(db: Database, plan_id: int, spec: IndicatorSpec) -> tuple[I
 
     Returns:
         The indicator and what happened: ``"created"``, ``"updated"`` or ``"unchanged"``.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
     """
+    require_acting(db, Action.EDIT_PLAN, what=f"中的指标“{spec.name}”")
     existing = find_indicator(db, plan_id, code=spec.code, name=spec.name)
     if existing is None:
         return add_indicator(db, plan_id, next_indicator_order(db, plan_id), spec), "created"
@@ -499,11 +578,25 @@ def _format_like(value: float, printed: str, *, extra: bool = False) -> str:
 
 
 def set_indicator_units(db: Database, indicator_id: int, units: dict[int, str]) -> None:
-    """Replace the units responsible for an indicator: ``{unit id: 'lead' | 'cooperate'}``."""
+    """Replace the units responsible for an indicator: ``{unit id: 'lead' | 'cooperate'}``.
+
+    Audited as ``indicator.units`` when they change.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what=f"{_indicator_label(db, indicator_id)}的责任单位")
+    old = indicator_units(db, indicator_id)
+    if old == units:
+        return
     db.execute("DELETE FROM indicator_unit WHERE indicator_id = ?", [indicator_id])
     for unit_id, role in units.items():
         db.execute("INSERT INTO indicator_unit (indicator_id, org_unit_id, role) "
                    "VALUES (?, ?, ?)", [indicator_id, unit_id, role])
+    record_acting_event(db, "indicator.units", "indicator", indicator_id,
+                        old={str(u): r for u, r in old.items()},
+                        new=_indicator_key(db, indicator_id)
+                        | {"units": {str(u): r for u, r in units.items()}})
 
 
 def indicator_units(db: Database, indicator_id: int) -> dict[int, str]:
@@ -529,8 +622,13 @@ def snapshot_indicator(db: Database, indicator_id: int) -> dict[str, Any]:
 
 
 def restore_indicator(db: Database, snapshot: dict[str, Any]) -> Indicator:
-    """Put back an indicator taken by :func:`snapshot_indicator`, with the same id."""
+    """Put back an indicator taken by :func:`snapshot_indicator`, with the same id; audited.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
     row = snapshot["indicator"]
+    require_acting(db, Action.EDIT_PLAN, what=f"中的指标“{row['name']}”")
     db.execute(f"INSERT INTO indicator ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                list(row.values()))
     for table, rows in (("indicator_annual_target", snapshot["annual"]),
@@ -540,6 +638,8 @@ def restore_indicator(db: Database, snapshot: dict[str, Any]) -> Indicator:
                        f"VALUES ({', '.join('?' * len(item))})", list(item.values()))
     for duplicate in snapshot["duplicates"]:
         db.execute("UPDATE indicator SET duplicate_of = ? WHERE id = ?", [row["id"], duplicate])
+    record_acting_event(db, "indicator.restore", "indicator", row["id"],
+                        new=_indicator_key(db, row["id"]))
     return get_indicator(db, row["id"])
 
 
@@ -586,10 +686,14 @@ _ELEMENT_FIELDS = frozenset({"code", "name", "value_type", "aggregation", "entry
 def update_element(db: Database, element_id: int, **changes: Any) -> DataElement:
     """Change fields of a data element.
 
+    Audited as ``element.update`` with the fields that changed.
+
     Raises:
         ValidationError: the new code is used by another element.
+        PermissionDenied: the acting user may not edit the plan.
     """
-    get_element(db, element_id)
+    require_acting(db, Action.EDIT_PLAN, what=_element_label(db, element_id))
+    before = get_element(db, element_id)
     unknown = set(changes) - _ELEMENT_FIELDS
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
@@ -599,10 +703,21 @@ def update_element(db: Database, element_id: int, **changes: Any) -> DataElement
         raise ValidationError(f"数据项代码“{changes['code']}”已被其他数据项使用，请换一个。",
                               "duplicate element code")
     values = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in changes.items()}
+    old = {k: (v.value if isinstance(v, StrEnum) else v)
+           for k, v in ((k, getattr(before, k)) for k in values)}
+    values = {k: v for k, v in values.items() if old[k] != v}
     if values:
         db.execute(f"UPDATE data_element SET {', '.join(f'{k} = ?' for k in values)} "
                    "WHERE id = ?", [*values.values(), element_id])
+        record_acting_event(db, "element.update", "data_element", element_id,
+                            old={"code": before.code} | {k: old[k] for k in values},
+                            new=values)
     return get_element(db, element_id)
+
+
+def _element_label(db: Database, element_id: int) -> str:
+    row = db.execute("SELECT name FROM data_element WHERE id = ?", [element_id]).fetchone()
+    return f"中的数据项“{row[0]}”" if row else "中的数据项"
 
 
 def element_usage(db: Database, element_id: int) -> tuple[list[str], int]:
@@ -620,7 +735,9 @@ def delete_element(db: Database, element_id: int) -> None:
 
     Raises:
         ValidationError: it is still used; the message names what uses it.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    require_acting(db, Action.EDIT_PLAN, what=_element_label(db, element_id))
     element = get_element(db, element_id)
     names, values = element_usage(db, element_id)
     if names or values:
@@ -632,6 +749,8 @@ def delete_element(db: Database, element_id: int) -> None:
         raise ValidationError(
             f"数据项“{element.name}”仍被使用（{'；'.join(uses)}），不能删除。", "element in use")
     db.execute("DELETE FROM data_element WHERE id = ?", [element_id])
+    record_acting_event(db, "element.delete", "data_element", element_id,
+                        old={"code": element.code, "name": element.name})
 
 
 def new_element_code(db: Database, prefix: str = "E") -> str:

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.models.audit import record_event
 from desktop.models.errors import NotFoundError, ValidationError
 
 
@@ -79,6 +78,26 @@ def _unit(row: dict[str, Any]) -> OrgUnit:
     )
 
 
+def _require_edit(db: Database, what: str) -> None:
+    # imported here: permissions looks units up through this module
+    from desktop.models.permissions import Action, require_acting
+
+    require_acting(db, Action.EDIT_PLAN, what=what)
+
+
+def _named(db: Database, unit_id: int) -> str:
+    """“中的单位“名称”” for a refusal message (``不能修改规划中的单位“…”``)."""
+    row = db.execute("SELECT name FROM org_unit WHERE id = ?", [unit_id]).fetchone()
+    return f"中的单位“{row[0]}”" if row else "中的单位"
+
+
+def _audit(db: Database, action: str, unit_id: int, *, old: object = None,
+           new: object = None) -> None:
+    from desktop.models.permissions import record_acting_event
+
+    record_acting_event(db, action, "org_unit", unit_id, old=old, new=new)
+
+
 def open_between(unit: OrgUnit, first_day: str, last_day: str) -> bool:
     """Whether a unit was open at some time between two ISO dates (both included)."""
     return ((unit.opened_on is None or unit.opened_on <= last_day)
@@ -96,13 +115,22 @@ def add_unit(
     sort_order: int = 0,
     note: str = "",
 ) -> OrgUnit:
-    """Insert a unit and return it."""
+    """Insert a unit without the checks of :func:`create_unit` (the demo builder); audited.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    _require_edit(db, f"中的单位“{name}”")
     cursor = db.execute(
         "INSERT INTO org_unit (code, name, short_name, unit_type, parent_id, sort_order, note) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [code, name, short_name, unit_type.value, parent_id, sort_order, note],
     )
-    return get_unit(db, int(cursor.lastrowid or 0))
+    unit = get_unit(db, int(cursor.lastrowid or 0))
+    _audit(db, "unit.create", unit.id, new={"code": code, "name": name,
+                                            "unit_type": unit_type.value,
+                                            "parent_id": parent_id})
+    return unit
 
 
 def get_unit(db: Database, unit_id: int) -> OrgUnit:
@@ -131,11 +159,22 @@ def list_units(db: Database, unit_type: UnitType | None = None) -> list[OrgUnit]
 
 
 def link_station_township(db: Database, station_id: int, township_id: int) -> None:
-    """Record that a station serves a township or street."""
-    db.execute(
+    """Record that a station serves a township or street; audited when it is new.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    _require_edit(db, f"{_named(db, station_id)}服务的镇街")
+    if _link(db, station_id, township_id):
+        _audit(db, "unit.link_township", station_id, new={"township_id": township_id})
+
+
+def _link(db: Database, station_id: int, township_id: int) -> bool:
+    cursor = db.execute(
         "INSERT OR IGNORE INTO station_township (station_id, township_id) VALUES (?, ?)",
         [station_id, township_id],
     )
+    return bool(cursor.rowcount)
 
 
 def townships_served(db: Database) -> dict[int, list[OrgUnit]]:
@@ -242,7 +281,9 @@ def create_unit(db: Database, code: str, name: str, unit_type: UnitType | str,
         NotFoundError: the parent does not exist.
         ValidationError: see :func:`update_unit`.
         TypeError: a field is not one of :data:`UNIT_FIELDS`.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    _require_edit(db, f"中的单位“{name}”")
     unknown = set(fields) - set(UNIT_FIELDS)
     if unknown:
         raise TypeError(f"not unit fields: {sorted(unknown)}")
@@ -256,7 +297,7 @@ def create_unit(db: Database, code: str, name: str, unit_type: UnitType | str,
     cursor = db.execute(f"INSERT INTO org_unit ({columns}) VALUES ({marks})",
                         list(values.values()))
     unit = get_unit(db, int(cursor.lastrowid or 0))
-    record_event(db, "unit.create", "org_unit", unit.id, new=_record(unit))
+    _audit(db, "unit.create", unit.id, new=_record(unit))
     return unit
 
 
@@ -269,7 +310,9 @@ def update_unit(db: Database, unit_id: int, **fields: Any) -> OrgUnit:
             that is the unit itself or one of its descendants, a staff count that is not a
             whole number ≥ 0, or dates that are invalid or out of order.
         TypeError: a field is not one of :data:`UNIT_FIELDS`.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    _require_edit(db, _named(db, unit_id))
     current = get_unit(db, unit_id)
     unknown = set(fields) - set(UNIT_FIELDS)
     if unknown:
@@ -281,8 +324,7 @@ def update_unit(db: Database, unit_id: int, **fields: Any) -> OrgUnit:
         return current
     assignments = ", ".join(f"{column} = ?" for column in changed)
     db.execute(f"UPDATE org_unit SET {assignments} WHERE id = ?", [*changed.values(), unit_id])
-    record_event(db, "unit.update", "org_unit", unit_id,
-                 old={k: old[k] for k in changed}, new=changed)
+    _audit(db, "unit.update", unit_id, old={k: old[k] for k in changed}, new=changed)
     return get_unit(db, unit_id)
 
 
@@ -328,7 +370,9 @@ def delete_unit(db: Database, unit_id: int) -> None:
         NotFoundError: there is no such unit.
         ValidationError: child units, values, assignments, submissions, progress reports,
             users or plans still refer to it (the message lists them).
+        PermissionDenied: the acting user may not edit the plan.
     """
+    _require_edit(db, _named(db, unit_id))
     unit = get_unit(db, unit_id)
     uses = unit_uses(db, unit_id)
     if uses:
@@ -347,8 +391,7 @@ def delete_unit(db: Database, unit_id: int) -> None:
         "UNION SELECT station_id FROM station_township WHERE township_id = ?",
         [unit_id, unit_id])]
     db.execute("DELETE FROM org_unit WHERE id = ?", [unit_id])
-    record_event(db, "unit.delete", "org_unit", unit_id,
-                 old=_record(unit) | {"linked_units": sorted(links)})
+    _audit(db, "unit.delete", unit_id, old=_record(unit) | {"linked_units": sorted(links)})
 
 
 def set_townships(db: Database, station_id: int, township_ids: Iterable[int]) -> list[OrgUnit]:
@@ -360,7 +403,9 @@ def set_townships(db: Database, station_id: int, township_ids: Iterable[int]) ->
     Raises:
         NotFoundError: a unit does not exist.
         ValidationError: the station is not a 市场监管所, or a unit given is not a 镇街.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    _require_edit(db, f"{_named(db, station_id)}服务的镇街")
     station = get_unit(db, station_id)
     if station.unit_type is not UnitType.STATION:
         raise ValidationError(
@@ -388,24 +433,28 @@ def set_townships(db: Database, station_id: int, township_ids: Iterable[int]) ->
             db.execute("DELETE FROM station_township WHERE station_id = ? AND township_id = ?",
                        [previous, township_id])
         for township_id in wanted:
-            link_station_township(db, station_id, township_id)
+            _link(db, station_id, township_id)
         new: object = sorted(wanted)
         if moved:
             new = {"townships": sorted(wanted),
                    "moved_from": {str(t): s for t, s in sorted(moved.items())}}
-        record_event(db, "unit.townships", "org_unit", station_id, old=old, new=new)
+        _audit(db, "unit.townships", station_id, old=old, new=new)
     return townships_served(db).get(station_id, [])
 
 
 def unlink_station_township(db: Database, station_id: int, township_id: int) -> bool:
-    """Record that a station no longer serves a township; ``False`` when it did not."""
+    """Record that a station no longer serves a township; ``False`` when it did not.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    _require_edit(db, f"{_named(db, station_id)}服务的镇街")
     cursor = db.execute(
         "DELETE FROM station_township WHERE station_id = ? AND township_id = ?",
         [station_id, township_id])
     if not cursor.rowcount:
         return False
-    record_event(db, "unit.unlink_township", "org_unit", station_id,
-                 old={"township_id": township_id})
+    _audit(db, "unit.unlink_township", station_id, old={"township_id": township_id})
     return True
 
 

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from desktop.models.audit import record_event
 from desktop.models.errors import ValidationError
+from desktop.models.permissions import Action, acting, require_acting
 from desktop.models.plans import ItemType, OutlineNode, PlanItem, get_plan, list_plan_items
 
 #: What the rows that point at a plan item are, in words (other tables go by their name).
@@ -131,7 +132,10 @@ def apply_outline(
         NotFoundError: there is no such plan.
         ValidationError: items with links would disappear and that was not allowed; the
             database is unchanged.
+        PermissionDenied: the acting user may not edit the plan (``user_id`` and
+            ``username``, when given, only name who imported in the audit trail).
     """
+    require_acting(db, Action.EDIT_PLAN, what="的大纲")
     plan = get_plan(db, plan_id)
     with db.atomic():
         comparison = _Comparison(db, plan_id, roots)
@@ -144,6 +148,9 @@ def apply_outline(
             replace(item, item_id=added_ids.get(index)) for index, item in enumerate(change.added)))
         if source_hash is not None:
             db.execute("UPDATE plan SET source_hash = ? WHERE id = ?", [source_hash, plan_id])
+        actor = acting(db)
+        if user_id is None and not username:
+            user_id, username = actor.user_id, actor.username
         record_event(
             db, "outline.import", "plan", plan_id, user_id=user_id, username=username,
             old={"source_hash": plan.source_hash},

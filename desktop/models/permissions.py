@@ -1,13 +1,27 @@
-"""What each role may do, checked in the models (the views only mirror it)."""
+"""What each role may do, checked in the models (the views only mirror it).
+
+Functions of the reporting cycle take the acting user as an argument. Functions that change
+plan content (indicators, data elements, units, the outline, assignments) and the jobs and
+commands built on them do not: they are called from too many places (the CLI, the demo
+builder, workbook and document imports, undoable edits) to thread an actor through every
+signature. Instead each connection remembers who acts on it: :func:`act_as` sets it,
+:func:`acting` reads it (the command line's administrator when nobody was set, as for the CLI,
+the demo builder and tests), and :func:`require_acting` refuses, and audits, an action that
+user may not take. The app sets the logged-in user on its own connection at login and on
+every connection a job opens, so a clerk or a viewer is refused in the models even through a
+path the views forgot to disable.
+"""
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NoReturn
 
 from sqlite_utils import Database
 
-from desktop.models.audit import record_lasting_event
+from desktop.models.audit import record_event, record_lasting_event
 from desktop.models.auth import Actor
 from desktop.models.errors import PermissionDenied, PlanDeskError
 from desktop.models.orgunits import OrgUnit, UnitType, get_unit
@@ -100,6 +114,58 @@ def require(db: Database, actor: Actor, action: Action, unit_id: int | None = No
         hint = "如确需此权限，请联系管理员调整您的角色。"
     message = f"用户“{actor.label}”没有{action.label}权限，不能{action.label}{subject}。{hint}"
     deny(db, actor, action, unit_id, message, what=what, detail="role")
+
+
+@dataclass(frozen=True)
+class _Acting:
+    actor: Actor
+    source: str | None
+
+
+#: Who acts on each open connection (see the module docstring).
+_ACTING: weakref.WeakKeyDictionary[Database, _Acting] = weakref.WeakKeyDictionary()
+
+
+def act_as(db: Database, actor: Actor | None, *, source: str | None = None) -> None:
+    """Make ``actor`` the user acting on this connection (``None``: the command line again).
+
+    Args:
+        source: What the audit trail records as the source of the changes made through the
+            connection (``file:<name>`` for an import); by default ``keyboard`` for a
+            logged-in user and ``cli`` for the command line.
+    """
+    if actor is None:
+        _ACTING.pop(db, None)
+    else:
+        _ACTING[db] = _Acting(actor, source)
+
+
+def acting(db: Database) -> Actor:
+    """The user acting on this connection; the command line's administrator by default."""
+    found = _ACTING.get(db)
+    return found.actor if found is not None else Actor.command_line()
+
+
+def require_acting(db: Database, action: Action, unit_id: int | None = None, *,
+                   what: str = "") -> None:
+    """:func:`require` for the user acting on the connection (see :func:`act_as`).
+
+    Raises:
+        PermissionDenied: the acting user's role does not allow the action; audited.
+    """
+    require(db, acting(db), action, unit_id, what=what)
+
+
+def record_acting_event(db: Database, action: str, entity: str, entity_id: object = "", *,
+                        old: object = None, new: object = None) -> None:
+    """Append an audit event made by the user acting on the connection, with its source."""
+    found = _ACTING.get(db)
+    actor = found.actor if found is not None else Actor.command_line()
+    source = found.source if found is not None else None
+    if source is None:
+        source = "cli" if actor.user_id is None else "keyboard"
+    record_event(db, action, entity, entity_id, old=old, new=new, user_id=actor.user_id,
+                 username=actor.username, source=source)
 
 
 def deny(db: Database, actor: Actor, action: Action, unit_id: int | None, message: str, *,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from desktop.models.errors import NotFoundError, ValidationError
+from desktop.models.permissions import Action, record_acting_event, require_acting
 
 
 class PlanLevel(StrEnum):
@@ -150,9 +151,13 @@ def create_plan(
 ) -> Plan:
     """Insert a plan. ``baseline_year`` defaults to the year before the plan starts.
 
+    Audited as ``plan.create``.
+
     Raises:
         ValidationError: the years are out of order.
+        PermissionDenied: the acting user may not edit the plan.
     """
+    require_acting(db, Action.EDIT_PLAN, what=f"（新建规划“{title}”）")
     baseline = start_year - 1 if baseline_year is None else baseline_year
     if not (baseline < start_year <= end_year):
         raise ValidationError(
@@ -170,7 +175,11 @@ def create_plan(
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     cursor = db.execute(f"INSERT INTO plan ({columns}) VALUES ({marks})", list(values.values()))
-    return get_plan(db, int(cursor.lastrowid or 0))
+    plan = get_plan(db, int(cursor.lastrowid or 0))
+    record_acting_event(db, "plan.create", "plan", plan.id,
+                        new={"code": code, "title": title, "start_year": start_year,
+                             "end_year": end_year, "source_name": plan.source_name})
+    return plan
 
 
 def _plan(row: dict[str, Any]) -> Plan:
@@ -198,7 +207,14 @@ def list_plans(db: Database) -> list[Plan]:
 
 
 def store_outline(db: Database, plan_id: int, roots: Iterable[OutlineNode]) -> int:
-    """Insert an outline under a plan; returns the number of items written."""
+    """Insert an outline under a plan; returns the number of items written.
+
+    Audited as ``outline.store`` with the number of items.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what="的大纲")
     count = 0
 
     def insert(node: OutlineNode, parent_id: int | None, order: int) -> None:
@@ -216,6 +232,7 @@ def store_outline(db: Database, plan_id: int, roots: Iterable[OutlineNode]) -> i
 
     for index, root in enumerate(roots):
         insert(root, None, index)
+    record_acting_event(db, "outline.store", "plan", plan_id, new={"items": count})
     return count
 
 
@@ -255,7 +272,22 @@ def assign(
     deadline: str | None = None,
     note: str = "",
 ) -> Assignment:
-    """Give a plan item to a unit (replacing an earlier assignment of the same pair)."""
+    """Give a plan item to a unit (replacing an earlier assignment of the same pair); audited.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
+    """
+    require_acting(db, Action.EDIT_PLAN, what="中的任务分工")
+    assignment = assign_row(db, plan_item_id, org_unit_id, role, deadline=deadline, note=note)
+    record_acting_event(db, "assignment.assign", "plan_item", plan_item_id,
+                        new={"org_unit_id": org_unit_id, "role": role.value,
+                             "deadline": deadline, "note": note})
+    return assignment
+
+
+def assign_row(db: Database, plan_item_id: int, org_unit_id: int, role: AssignmentRole, *,
+               deadline: str | None = None, note: str = "") -> Assignment:
+    """Write one assignment row, unchecked and unaudited: for callers that do both."""
     db.execute(
         "INSERT INTO assignment (plan_item_id, org_unit_id, role, deadline, note) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (plan_item_id, org_unit_id) DO UPDATE SET "
@@ -307,7 +339,11 @@ def create_plan_for_file(db: Database, file_name: str, title: str = "", *,
     The period is ``years`` when the caller read it from the file (a table's header years are
     the baseline and the final year), else it comes from the title or the file name; the code
     is unique in the database.
+
+    Raises:
+        PermissionDenied: the acting user may not edit the plan.
     """
+    require_acting(db, Action.EDIT_PLAN, what=f"（新建规划“{title or Path(file_name).stem}”）")
     stem = Path(file_name).stem
     name = title or stem
     start, end = years if years else guess_plan_years(f"{name} {stem}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_TITLE, __version__
-from desktop.models.permissions import Action
+from desktop.models.audit import verify_job
+from desktop.models.permissions import Action, act_as, record_acting_event
 from desktop.models.progress import Progress
 from desktop.models.sentences import SentenceIndicator
 from desktop.models.store import backup_database, open_database, schema_version
@@ -38,7 +40,7 @@ from desktop.views.pages.review import ReviewPage
 from desktop.views.pages.tasks import TasksPage
 from desktop.views.pages.units import UnitsPage
 from desktop.views.roles import denied_reason, guard
-from desktop.views.worker import JobWorker, start_job
+from desktop.views.worker import JobWorker, start_background, start_job
 
 #: Pages not built yet and what they will do.
 PLANNED_PAGES: tuple[tuple[str, str], ...] = (
@@ -49,6 +51,8 @@ PLANNED_PAGES: tuple[tuple[str, str], ...] = (
     ("设置", "管理用户和角色、数据文件夹、自动备份和本机角色（区局 / 所 / 市局）。"),
 )
 
+
+log = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     """Left navigation, a stack of pages, and menus that reach every page by keyboard."""
@@ -69,8 +73,9 @@ class MainWindow(QMainWindow):
         self.inbox_page = InboxPage(context)
         self.entry_page = EntryPage(context)
         self.review_page = ReviewPage(context)
+        self.overview_page = OverviewPage(context, self.load_demo)
         built: list[QWidget] = [
-            OverviewPage(context, self.load_demo),
+            self.overview_page,
             self.indicators_page,
             self.tasks_page,
             self.units_page,
@@ -111,14 +116,55 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
         self.db_label = QLabel()
+        self.audit_label = QLabel()
+        self.audit_label.setObjectName("auditWarning")
+        self.audit_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.audit_label.hide()
+        self.statusBar().addPermanentWidget(self.audit_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.db_label)
         context.plan_changed.connect(self._on_plan_changed)
         context.plan_changed.connect(self._apply_role)
         context.actor_changed.connect(self._on_actor_changed)
+        context.edit_failed.connect(lambda exc: show_error(self, exc))
         self._on_plan_changed()
         self._on_actor_changed()
         self._restore_geometry()
+        self._audit_worker: JobWorker | None = None
+        self.check_audit_trail()
+
+    # the audit trail ---------------------------------------------------
+    def check_audit_trail(self) -> None:
+        """Verify the audit chain off the UI thread; a break is shown and put on record."""
+        self.audit_label.hide()
+        path = self.context.path
+        if path is None:
+            return
+        self._audit_worker = start_background(
+            lambda: verify_job(path), lambda broken: self._on_audit_checked(path, broken),
+            lambda exc: log.warning("audit check of %s failed: %s", path, exc))
+
+    def _on_audit_checked(self, path: Path, broken: list[int]) -> None:
+        self._audit_worker = None
+        if not broken or path != self.context.path:
+            return
+        ids = "、".join(map(str, broken[:10])) + (f" 等 {len(broken)} 条" if len(broken) > 10
+                                                  else "")
+        log.error("audit chain of %s broken at %s", path, broken[:50])
+        self.audit_label.setText(f"审计记录异常：第 {ids} 条")
+        self.audit_label.setToolTip("这些审计记录与其内容或前一条的校验值不符，数据库可能在 "
+                                    "PlanDesk 之外被改动过。运行 plandesk audit verify 查看详情。")
+        self.audit_label.show()
+        with self.context.db.atomic():
+            record_acting_event(self.context.db, "audit.broken", "audit_event",
+                                new={"broken": broken[:200], "count": len(broken)})
+        box = QMessageBox(QMessageBox.Icon.Warning, "审计记录被改动",
+                          f"审计记录中第 {ids} 条与其内容或前一条记录的校验值不符：数据库可能在 "
+                          "PlanDesk 之外被改动过。\n\n数据仍可查看和使用。请管理员核查：与备份"
+                          "比对，或运行“plandesk audit verify”查看详情。此次发现已记入审计记录。",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setModal(False)
+        box.show()
 
     # pages -------------------------------------------------------------
     def page_titles(self) -> list[str]:
@@ -168,16 +214,8 @@ class MainWindow(QMainWindow):
                   if actor.role is Role.CLERK else "")
         for action in self.export_actions:
             guard(action, export)
-        for button in (self.indicators_page.new_button, self.indicators_page.edit_button,
-                       self.indicators_page.delete_button, self.indicators_page.duplicate_button,
-                       self.indicators_page.elements_button, self.units_page.add_button,
-                       self.units_page.edit_button, self.units_page.delete_button):
-            if edit_plan:
-                guard(button, edit_plan)
-            elif self.context.plan is not None or button in (
-                    self.units_page.add_button, self.units_page.edit_button,
-                    self.units_page.delete_button):
-                guard(button, "")
+        guard(self.overview_page.demo_button, edit_plan)
+        # the pages guard their own buttons, shortcuts and double-clicks on every refresh
 
     def switch_user_dialog(self, *, logging_out: bool = False) -> bool:
         """Log in as someone else; on 注销 cancelling the login closes the window."""
@@ -334,6 +372,7 @@ class MainWindow(QMainWindow):
         self.context.reload()
         if actor is not None:
             self.context.set_actor(actor)
+        self.check_audit_trail()
         return True
 
     def backup_dialog(self) -> None:
@@ -359,8 +398,11 @@ class MainWindow(QMainWindow):
 
         from desktop.models.demo import DemoSummary, build_demo  # only needed on request
 
+        actor = self.context.actor
+
         def job() -> Generator[Progress, None, DemoSummary]:
             db = open_database(path)
+            act_as(db, actor)  # the demo's plan is plan content: the models check the role
             try:
                 return (yield from build_demo(db))
             finally:
@@ -414,10 +456,11 @@ class MainWindow(QMainWindow):
         assert path is not None
         plan_id = dialog.target_plan_id()
         roots = dialog.roots
+        actor = self.context.actor
 
         def job() -> Generator[Progress, None, object]:
             return (yield from import_outline_job(path, document, roots, plan_id,
-                                                  allow_removing_linked=allow))
+                                                  allow_removing_linked=allow, actor=actor))
 
         self._worker = start_job(self, "导入规划大纲", job, self._on_outline_imported,
                                  lambda exc: show_error(self, exc, "导入未完成"))
@@ -471,9 +514,11 @@ class MainWindow(QMainWindow):
         path = self.context.path
         assert path is not None
         plan_id, rows = dialog.target_plan_id(), dialog.chosen_rows()
+        actor = self.context.actor
 
         def job() -> Generator[Progress, None, object]:
-            return (yield from import_indicator_table_job(path, preview, plan_id, rows))
+            return (yield from import_indicator_table_job(path, preview, plan_id, rows,
+                                                          actor=actor))
 
         def done(result: object) -> None:
             assert isinstance(result, tuple)
@@ -518,7 +563,7 @@ class MainWindow(QMainWindow):
         from desktop.excel.plan_workbook import PlanImportResult
         from desktop.views.dialogs.import_preview import ImportResultDialog
 
-        database = self.context.path
+        database, actor = self.context.path, self.context.actor
         assert database is not None
 
         def checked(result: object) -> None:
@@ -529,8 +574,9 @@ class MainWindow(QMainWindow):
             if dialog.exec() != ImportResultDialog.DialogCode.Accepted:
                 return
             self._worker = start_job(
-                self, "导入规划工作簿", lambda: import_plan_job(database, workbook, False),
-                imported, lambda exc: show_error(self, exc, "导入未完成"))
+                self, "导入规划工作簿",
+                lambda: import_plan_job(database, workbook, False, actor=actor), imported,
+                lambda exc: show_error(self, exc, "导入未完成"))
 
         def imported(result: object) -> None:
             assert isinstance(result, PlanImportResult)
@@ -540,7 +586,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(result.summary() + " 导入前已自动备份。", 15000)
 
         self._worker = start_job(self, "检查规划工作簿",
-                                 lambda: import_plan_job(database, workbook, True), checked,
+                                 lambda: import_plan_job(database, workbook, True, actor=actor),
+                                 checked,
                                  lambda exc: show_error(self, exc, "无法导入该工作簿"))
 
     # exchange with stations ---------------------------------------------

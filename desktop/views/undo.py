@@ -14,7 +14,10 @@ log = logging.getLogger(__name__)
 class DatabaseCommand(QUndoCommand):
     """An undoable edit: ``do`` and ``undo`` each run in one transaction, then ``refresh``.
 
-    ``do`` runs when the command is pushed onto the stack (Qt calls ``redo`` then).
+    ``do`` runs when the command is pushed onto the stack (Qt calls ``redo`` then); the one
+    who pushes it reports that first error. ``on_error`` reports the errors of later undos and
+    redos (Ctrl+Z, Ctrl+Y), which nobody waits for: a refusal by the models, a record changed
+    meanwhile.
     """
 
     def __init__(
@@ -31,6 +34,7 @@ class DatabaseCommand(QUndoCommand):
         self._undo = undo
         self._refresh = refresh
         self.error: BaseException | None = None
+        self.on_error: Callable[[BaseException], None] | None = None
 
     def redo(self) -> None:
         self._run(self._do)
@@ -47,4 +51,6 @@ class DatabaseCommand(QUndoCommand):
             log.exception("undoable edit failed: %s", self.text())
             self.error = exc
             self.setObsolete(True)
+            if self.on_error is not None:
+                self.on_error(exc)
         self._refresh()

@@ -108,3 +108,19 @@ def start_job(
     dialog.canceled.connect(worker.cancel)
     writer_pool().start(worker)
     return worker
+
+
+def start_background(
+    factory: JobFactory,
+    on_finished: Callable[[Any], None],
+    on_failed: Callable[[BaseException], None],
+) -> JobWorker:
+    """Run a read-only job in Qt's global pool, without a dialog (checks at start).
+
+    The callbacks run on the UI thread; keep the returned worker alive until it finishes.
+    """
+    worker = JobWorker(factory)
+    worker.signals.finished.connect(on_finished)
+    worker.signals.failed.connect(on_failed)
+    QThreadPool.globalInstance().start(worker)
+    return worker

@@ -29,6 +29,7 @@ from desktop.models.indicators import (
     list_indicators,
 )
 from desktop.models.orgunits import list_units
+from desktop.models.permissions import Action
 from desktop.models.sentences import SentenceIndicator
 from desktop.views import edits
 from desktop.views.context import AppContext
@@ -40,6 +41,9 @@ from desktop.views.item_models import (
     entry_level_text,
     formula_text,
 )
+from desktop.views.roles import denied_reason, guard
+
+_EDIT_HINT = "双击编辑；Ctrl+Z 撤销"
 
 
 class IndicatorsPage(QWidget):
@@ -81,7 +85,8 @@ class IndicatorsPage(QWidget):
                        self.duplicate_button, self.elements_button):
             actions.addWidget(button)
         actions.addStretch(1)
-        actions.addWidget(QLabel("双击编辑；Ctrl+Z 撤销"))
+        self.hint_label = QLabel(_EDIT_HINT)
+        actions.addWidget(self.hint_label)
         self.new_button.clicked.connect(lambda: self.create_indicator())
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
@@ -119,11 +124,31 @@ class IndicatorsPage(QWidget):
         self.search.textChanged.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit_current())
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.delete_current)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.edit_current)
+        self.shortcuts = (
+            QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.delete_current),
+            QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.edit_current))
         context.plan_changed.connect(self.refresh)
         context.data_changed.connect(self.refresh)
+        context.actor_changed.connect(self._apply_role)
         self.refresh()
+
+    def denied(self) -> str:
+        """Why the logged-in user may not change indicators ("" when he may)."""
+        return denied_reason(self.context.actor, Action.EDIT_PLAN)
+
+    def _apply_role(self) -> None:
+        """Read-only for users who may not edit the plan (the models refuse them too)."""
+        reason = self.denied()
+        no_plan = "" if self.context.plan is not None else "请先建立或导入规划。"
+        for button in (self.new_button, self.edit_button, self.delete_button,
+                       self.duplicate_button):
+            guard(button, reason, other=no_plan)
+        guard(self.elements_button, reason,
+              tooltip="管理计算指标所用的数据项（分子、分母、单一数据项）")
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(not reason)
+        self.hint_label.setText("只读：您没有修改规划的权限" if reason else _EDIT_HINT)
+        self.hint_label.setToolTip(reason)
 
     def refresh(self) -> None:
         current = self.current_indicator()
@@ -145,9 +170,7 @@ class IndicatorsPage(QWidget):
         self._apply_filter()
         self.detail.setHtml("<p style='color:#666'>选择一项指标查看公式、年度目标和原文出处。</p>"
                             if indicators else "<p>当前规划还没有指标。</p>")
-        for button in (self.new_button, self.edit_button, self.delete_button,
-                       self.duplicate_button):
-            button.setEnabled(plan is not None)
+        self._apply_role()
         if current is not None:
             self.select_indicator(current.id)
 
@@ -185,6 +208,9 @@ class IndicatorsPage(QWidget):
         plan = self.context.plan
         if plan is None:
             return False
+        if self.denied():
+            QMessageBox.information(self, "新建指标", self.denied())
+            return False
         dialog = self._dialog(proposal=proposal)
         if dialog.exec() != IndicatorDialog.DialogCode.Accepted:
             return False
@@ -192,8 +218,9 @@ class IndicatorsPage(QWidget):
         return self._push(command)
 
     def edit_current(self) -> None:
+        """Open the selected indicator's form; read-only users see it in the panel below."""
         indicator = self.current_indicator()
-        if indicator is None:
+        if indicator is None or self.denied():
             return
         dialog = self._dialog(indicator)
         if dialog.exec() == IndicatorDialog.DialogCode.Accepted:
@@ -201,7 +228,7 @@ class IndicatorsPage(QWidget):
 
     def delete_current(self) -> None:
         indicator = self.current_indicator()
-        if indicator is None:
+        if indicator is None or self.denied():
             return
         answer = QMessageBox.question(
             self, "删除指标", f"删除指标“{indicator.name}”？可以用“编辑 → 撤销”（Ctrl+Z）恢复。")
@@ -211,7 +238,7 @@ class IndicatorsPage(QWidget):
     def mark_current_duplicate(self) -> None:
         indicator = self.current_indicator()
         plan = self.context.plan
-        if indicator is None or plan is None:
+        if indicator is None or plan is None or self.denied():
             return
         others = [i for i in list_indicators(self.context.db, plan.id) if i.id != indicator.id]
         labels = ["（不重复）"] + [f"{i.seq_printed or '—'} {i.name}（{i.origin.label}）"

@@ -25,10 +25,15 @@ from desktop.models.assignments import (
     set_assignments,
 )
 from desktop.models.orgunits import list_units
+from desktop.models.permissions import Action
 from desktop.models.plans import ItemType, PlanItem, list_plan_items
 from desktop.models.sentences import indicator_from_sentence
 from desktop.views.context import AppContext
 from desktop.views.item_models import PlanItemTreeModel
+from desktop.views.roles import denied_reason, guard
+
+_ASSIGN_TIP = "指定牵头单位、配合单位、完成时限和年度节点（Enter）"
+_SENTENCE_TIP = "在右侧原文中选中一句目标（如“每千人食品抽检量达到4批次以上”），再点此按钮。"
 
 
 class TasksPage(QWidget):
@@ -59,14 +64,13 @@ class TasksPage(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.sentence_button = QPushButton("由选中文字新建指标…")
-        self.sentence_button.setToolTip(
-            "在右侧原文中选中一句目标（如“每千人食品抽检量达到4批次以上”），再点此按钮。")
+        self.sentence_button.setToolTip(_SENTENCE_TIP)
         self.sentence_button.setEnabled(False)
         self.sentence_button.clicked.connect(self.request_indicator_from_selection)
         self.detail.selectionChanged.connect(self._on_detail_selection_changed)
         self._current: PlanItem | None = None
         self.assign_button = QPushButton("分配单位…")
-        self.assign_button.setToolTip("指定牵头单位、配合单位、完成时限和年度节点（Enter）")
+        self.assign_button.setToolTip(_ASSIGN_TIP)
         self.assign_button.setEnabled(False)
         self.assign_button.clicked.connect(self.assign_current)
         self.tree.activated.connect(lambda _index: self.assign_current())
@@ -84,7 +88,21 @@ class TasksPage(QWidget):
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         context.plan_changed.connect(self.refresh)
         context.data_changed.connect(self._refresh_assignments)
+        context.actor_changed.connect(self._apply_role)
         self.refresh()
+
+    def denied(self) -> str:
+        """Why the logged-in user may not assign tasks or add indicators ("" when he may)."""
+        return denied_reason(self.context.actor, Action.EDIT_PLAN)
+
+    def _apply_role(self) -> None:
+        """Read-only for users who may not edit the plan (the models refuse them too)."""
+        reason = self.denied()
+        guard(self.assign_button, reason, tooltip=_ASSIGN_TIP,
+              other="" if self._current is not None else "请先选择一个条目。")
+        selected = bool(self.detail.textCursor().selectedText().strip())
+        guard(self.sentence_button, reason, tooltip=_SENTENCE_TIP,
+              other="" if self._current is not None and selected else _SENTENCE_TIP)
 
     def refresh(self) -> None:
         plan = self.context.plan
@@ -93,7 +111,7 @@ class TasksPage(QWidget):
         given = assignments_by_item(self.context.db, plan.id) if plan else {}
         self.model.set_items(items, given)
         self._current = None
-        self.assign_button.setEnabled(False)
+        self._apply_role()
         self._update_unassigned(items, given)
         tasks = sum(1 for i in items if i.item_type is ItemType.TASK)
         boxes = sum(1 for i in items if i.item_type is ItemType.BOX)
@@ -136,7 +154,7 @@ class TasksPage(QWidget):
 
         item = self._current
         plan = self.context.plan
-        if item is None or plan is None:
+        if item is None or plan is None or self.denied():
             return
         before = self.model.assignments.get(item.id)
         dialog = AssignmentDialog(item, list_units(self.context.db), plan.years, before, self)
@@ -173,13 +191,12 @@ class TasksPage(QWidget):
                    for r in range(self.model.rowCount(index)))
 
     def _on_detail_selection_changed(self) -> None:
-        self.sentence_button.setEnabled(
-            self._current is not None and bool(self.detail.textCursor().selectedText().strip()))
+        self._apply_role()
 
     def request_indicator_from_selection(self) -> None:
         """Propose an indicator from the text selected in the item's source."""
         selected = self.detail.textCursor().selectedText().strip()
-        if not selected or self._current is None:
+        if not selected or self._current is None or self.denied():
             return
         proposal = indicator_from_sentence(selected, self._current.body)
         source = f"{self._current.title}（原文第 {self._current.source_line} 行）：{selected}"
@@ -189,8 +206,7 @@ class TasksPage(QWidget):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         item: PlanItem | None = self.model.object_at(current)
         self._current = item
-        self.sentence_button.setEnabled(False)
-        self.assign_button.setEnabled(item is not None)
+        self._apply_role()
         if item is None:
             return
         body = (item.body or item.source_text).replace("\n", "<br>")

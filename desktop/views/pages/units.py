@@ -29,12 +29,15 @@ from desktop.models.orgunits import (
     townships_served,
     update_unit,
 )
+from desktop.models.permissions import Action
 from desktop.views.context import AppContext
 from desktop.views.dialogs.unit_dialog import UnitDialog
 from desktop.views.feedback import show_error
 from desktop.views.item_models import OrgUnitTreeModel
+from desktop.views.roles import denied_reason, guard
 from desktop.views.undo import DatabaseCommand
 
+_EDIT_HINT = "双击编辑；Ctrl+Z 撤销"
 _EDITABLE = ("code", "name", "short_name", "unit_type", "parent_id", "opened_on", "closed_on",
              "staff", "premises", "note")
 
@@ -63,19 +66,35 @@ class UnitsPage(QWidget):
         for button in (self.add_button, self.edit_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(QLabel("双击编辑；Ctrl+Z 撤销"))
+        self.hint_label = QLabel(_EDIT_HINT)
+        buttons.addWidget(self.hint_label)
         self.add_button.clicked.connect(self.add_child)
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
         self.tree.doubleClicked.connect(lambda _index: self.edit_current())
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.tree, self.delete_current)
+        self.delete_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.tree,
+                                         self.delete_current)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
         layout.addWidget(self.tree)
         context.data_changed.connect(self.refresh)
+        context.actor_changed.connect(self._apply_role)
         self.refresh()
+
+    def denied(self) -> str:
+        """Why the logged-in user may not change units ("" when he may)."""
+        return denied_reason(self.context.actor, Action.EDIT_PLAN)
+
+    def _apply_role(self) -> None:
+        """Read-only for users who may not edit the plan (the models refuse them too)."""
+        reason = self.denied()
+        for button in (self.add_button, self.edit_button, self.delete_button):
+            guard(button, reason)
+        self.delete_shortcut.setEnabled(not reason)
+        self.hint_label.setText("只读：您没有修改规划的权限" if reason else _EDIT_HINT)
+        self.hint_label.setToolTip(reason)
 
     def refresh(self) -> None:
         current = self.current_unit()
@@ -90,6 +109,7 @@ class UnitsPage(QWidget):
             if units else "还没有单位。用“新增下级单位”建立区局、科室、所和镇街。")
         if current is not None:
             self.select_unit(current.id)
+        self._apply_role()
 
     # selection -------------------------------------------------------------
     def current_unit(self) -> OrgUnit | None:
@@ -131,6 +151,8 @@ class UnitsPage(QWidget):
         return f"{base}{n:02d}"
 
     def add_child(self) -> None:
+        if self.denied():
+            return
         parent = self.current_unit()
         dialog = self._dialog(parent_id=parent.id if parent else None)
         self.unit_dialog = dialog
@@ -155,8 +177,9 @@ class UnitsPage(QWidget):
                                    do, undo, self.context.data_changed.emit))
 
     def edit_current(self) -> None:
+        """Open the selected unit's form; read-only users see the unit in the tree only."""
         unit = self.current_unit()
-        if unit is None:
+        if unit is None or self.denied():
             return
         dialog = self._dialog(unit)
         self.unit_dialog = dialog
@@ -183,7 +206,7 @@ class UnitsPage(QWidget):
 
     def delete_current(self) -> None:
         unit = self.current_unit()
-        if unit is None:
+        if unit is None or self.denied():
             return
         answer = QMessageBox.question(self, "删除单位", f"删除单位“{unit.name}”？")
         if answer != QMessageBox.StandardButton.Yes:
