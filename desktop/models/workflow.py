@@ -241,11 +241,11 @@ def _joined(indicators: Sequence[Indicator], texts: Sequence[str]) -> str:
     """The indicators' texts; named unless the one indicator is the element's own figure.
 
     A rate's baseline (3%) beside a count (户) would read as the count's, so it is shown as
-    “双随机抽查比例：3%”.
+    “3%（双随机抽查比例）”: the figure first, so that a narrow column still shows it.
     """
     if len(indicators) == 1 and indicators[0].denominator_id is None:
         return texts[0]
-    return "\n".join(f"{ind.name}：{text}" for ind, text in zip(indicators, texts, strict=True)
+    return "\n".join(f"{text}（{ind.name}）" for ind, text in zip(indicators, texts, strict=True)
                      if text)
 
 

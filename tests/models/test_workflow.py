@@ -249,3 +249,10 @@ def test_demo_returns_carry_their_versions(demo: Any) -> None:
     assert list(grid.comments.values()) == ["演示：请核对按时办结件数，并在说明中写明统计口径。"]
     assert diff_since_return(demo.db, returned) == []
     assert changed_since_approval(demo.db, demo.plan_id) == []
+
+
+def test_a_rates_baseline_beside_its_numerator_names_the_rate(demo: Any) -> None:
+    rows = {row.code: row for row in sheet(demo).rows}
+    # 3% is the baseline of the inspection rate, not of the count of inspected businesses.
+    assert rows["RANDOM_CHECKED"].baseline.startswith("3%")
+    assert "（一般事项“双随机、一公开”抽查比例）" in rows["RANDOM_CHECKED"].baseline
