@@ -5,14 +5,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import math
 import os
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from time import monotonic
@@ -64,6 +62,14 @@ from desktop.models.indicators import Aggregation, DataElement, EntryLevel, Valu
 from desktop.models.periods import Period, PeriodType
 from desktop.models.permissions import Action, require
 from desktop.models.progress import Progress, run_job
+from desktop.models.reported import (
+    PLACEHOLDER,
+    ParsedValue,
+    normal_text,
+    parse_reported_value,
+    shown_number,
+    text_error,
+)
 from desktop.models.settings import INSTALLATION_KEY, get_setting, installation_id
 from desktop.models.store import backup_before_import, open_database
 from desktop.models.values import (
@@ -139,10 +145,6 @@ ARCHIVE_SUFFIX = ".zip"
 MAX_ARCHIVE_MEMBERS = 5_000
 MAX_MEMBER_BYTES = 32 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
-#: Longest comment or progress text accepted.
-MAX_TEXT = 2_000
-#: Largest magnitude accepted for a reported number.
-MAX_NUMBER = 1e13
 #: Rows and columns read from a return (a template is far smaller).
 RETURN_MAX_ROWS = 5_000
 RETURN_MAX_COLUMNS = 64
@@ -185,20 +187,6 @@ class ImportOutcome(StrEnum):
     def label(self) -> str:
         return {"imported": "已导入", "duplicate": "重复，未写入", "unconfirmed": "待确认，未写入",
                 "refused": "已拒绝", "not_selected": "未选择"}[self.value]
-
-
-@dataclass(frozen=True)
-class ParsedValue:
-    """A reported cell read tolerantly: a number, a text, or no value, and what is wrong."""
-
-    value: float | None = None
-    text: str | None = None
-    error: str | None = None
-    warning: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self.value is None and not self.text
 
 
 @dataclass(frozen=True)
@@ -547,189 +535,17 @@ def set_submission_status(db: Database, submission_id: int, status: SubmissionSt
                    [status.value, reason, stamp, submission_id])
 
 
-# --- reading values tolerantly ---------------------------------------------------------------
-
-#: Full-width ASCII (！ … ～) to half-width, and the ideographic space to a space.
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\xa0]+")
-_PLACEHOLDER = re.compile(r"^[-—–―─‐‑﹣/\\]+$")
-_NUMBER = re.compile(
-    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d*)(?P<frac>\.\d+)?(?:[eE](?P<exp>[+-]?\d+))?"
-    r"(?P<percent>%)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "√", "✓", "✔"})
-_FALSE = frozenset({"否", "无", "false", "no", "n", "0", "×", "✗", "✘"})
-
-
-_NUMERIC = frozenset({ValueType.INTEGER, ValueType.NUMBER, ValueType.PERCENTAGE})
-
-
-def _normal(text: str) -> str:
-    """Full-width digits and signs made ASCII; every kind of space and invisible mark removed."""
-    return _INVISIBLE.sub("", text.translate(_HALF_WIDTH))
-
-
-def _shown(number: float) -> str:
-    if math.isfinite(number) and number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    text = f"{number:.12g}"
-    if "e" in text:
-        text = f"{number:.12f}".rstrip("0").rstrip(".")
-    return text
-
-
-def _control_error(text: str, label: str) -> str | None:
-    found = _CONTROL.search(text)
-    if found is None:
-        return None
-    return (f"{label}含有不可见的控制字符（U+{ord(found.group()):04X}），可能是从其他程序复制"
-            "时带入的。请删除该单元格的内容后重新输入。")
-
-
-def _text_error(text: str, label: str, limit: int = MAX_TEXT) -> str | None:
-    if len(text) > limit:
-        return (f"{label}有 {len(text):,} 个字符，超过 {limit:,} 字的上限。请精简文字，"
-                "较长的材料请作为支撑材料另行报送。")
-    return _control_error(text, label)
-
-
-def parse_reported_value(
-    raw: CellValue,
-    value_type: ValueType,
-    *,
-    percent_format: bool = False,
-    unit: str = "",
-) -> ParsedValue:
-    """Read a reported cell as its element's value type, tolerating how people type numbers.
-
-    Accepted: numbers and numbers stored as text, ``1,234.5``, full-width digits (``１２３``),
-    the element's unit after the number (``1234户``), and for percentage elements ``12%``,
-    ``12.5 %`` or a percent-formatted cell (0.125 shown as 12.5%), all stored as 12.5.
-    Empty cells and ``—``, ``-``, ``/`` mean "no value", which is not 0.
-
-    Args:
-        raw: The cell's value as read.
-        value_type: The element's value type.
-        percent_format: The cell has a percent number format (its value is a fraction).
-        unit: The element's unit, which may follow the number.
-
-    Returns:
-        The value (or text), or an ``error`` (a Chinese sentence without the cell's place).
-    """
-    if raw is None:
-        return ParsedValue()
-    if raw.__class__ is float and not percent_format and value_type in _NUMERIC:
-        return _check_range(raw, value_type, False)  # the common case, kept short
-    if isinstance(raw, str) and _PLACEHOLDER.match(_normal(raw)):
-        return ParsedValue()
-    if isinstance(raw, str) and not _normal(raw):
-        return ParsedValue()
-    if value_type is ValueType.TEXT:
-        text = cell_text(raw)
-        return ParsedValue(text=text, error=_text_error(text, "内容"))
-    if value_type is ValueType.BOOLEAN:
-        return _parse_boolean(raw)
-    if isinstance(raw, bool):
-        return ParsedValue(error=f"“{cell_text(raw)}”不是数值。")
-    if isinstance(raw, datetime | date | time):
-        shown = raw.strftime("%Y-%m-%d") if isinstance(raw, date) else str(raw)
-        return ParsedValue(error=f"单元格被表格软件识别成了日期（{shown}），不是数值。请把单元格"
-                                 "设为“常规”或“数值”格式后重新输入数字。")
-    percent = False
-    if isinstance(raw, int | float):
-        number = float(raw)
-        if percent_format:
-            if value_type is not ValueType.PERCENTAGE:
-                shown = _shown(number * 100)
-                return ParsedValue(error=(
-                    f"单元格设成了百分比格式（显示为 {shown}%），但该数据项不是百分比，"
-                    f"应填写数值（单位：{unit or '无'}）。请把单元格设为“常规”格式后重新输入。"))
-            number = round(number * 100, 10)
-            percent = True
-    else:
-        text = str(raw)
-        error = _control_error(text, "内容")
-        if error:
-            return ParsedValue(error=error)
-        parsed = _parse_number_text(text, unit)
-        if parsed is None:
-            shown = text if len(text) <= 40 else text[:40] + "…"
-            hint = "，百分比可写成 12.5 或 12.5%" if value_type is ValueType.PERCENTAGE else ""
-            return ParsedValue(error=f"“{shown}”无法识别为数值。请只填写数字（如 1234 或 "
-                                     f"1,234.5{hint}）；没有数值时填“—”，为零时填 0。")
-        number, percent = parsed
-        if percent and value_type is not ValueType.PERCENTAGE:
-            return ParsedValue(error=f"“{text.strip()}”带有 %，但该数据项不是百分比，应填写数值"
-                                     f"（单位：{unit or '无'}）。")
-    return _check_range(number, value_type, percent)
-
-
-def _parse_boolean(raw: CellValue) -> ParsedValue:
-    if isinstance(raw, bool):
-        return ParsedValue(1.0 if raw else 0.0)
-    if isinstance(raw, int | float) and raw in (0, 1):
-        return ParsedValue(float(raw))
-    text = _normal(cell_text(raw)).lower()
-    if text in _TRUE:
-        return ParsedValue(1.0)
-    if text in _FALSE:
-        return ParsedValue(0.0)
-    return ParsedValue(error=f"“{cell_text(raw)[:40]}”无法识别，请填写“是”或“否”。")
-
-
-def _parse_number_text(text: str, unit: str) -> tuple[float, bool] | None:
-    """A number typed as text, and whether it carried a percent sign."""
-    work = _normal(text)
-    for suffix in {unit, unicodedata.normalize("NFKC", unit)} - {"", "%"}:
-        if work.endswith(suffix) and len(work) > len(suffix):
-            work = work[: -len(suffix)]
-            break
-    match = _NUMBER.match(work)
-    if match is None or not (match["int"] or match["frac"]):
-        return None
-    try:
-        number = float(work.rstrip("%").replace(",", ""))
-    except ValueError:
-        return None
-    if not math.isfinite(number):
-        return None
-    return number, bool(match["percent"])
-
-
-def _check_range(number: float, value_type: ValueType, percent: bool) -> ParsedValue:
-    if not math.isfinite(number) or abs(number) > MAX_NUMBER:
-        return ParsedValue(error=f"数值 {number:g} 超出合理范围，请核对。")
-    if number < 0:
-        shown = _shown(number) + ("%" if percent else "")
-        return ParsedValue(error=f"数值 {shown} 为负数，该数据项不能为负。")
-    if value_type is ValueType.INTEGER:
-        whole = round(number)
-        if abs(number - whole) > 1e-9:
-            shown = _shown(number) + ("%" if percent else "")
-            return ParsedValue(error=f"数值 {shown} 不是整数，该数据项应填写整数（如户数、件数）。")
-        return ParsedValue(float(whole))
-    if value_type is ValueType.PERCENTAGE:
-        shown = _shown(number) + ("%" if percent else "")
-        if number > 100:
-            return ParsedValue(error=f"百分比 {shown} 大于 100%，请核对。")
-        if 0 < number < 1 and not percent:
-            return ParsedValue(number, warning=(
-                f"百分比数据项填写的是 {shown}（即 {shown}%）；如果原意是 "
-                f"{_shown(round(number * 100, 10))}%，请改为 {_shown(round(number * 100, 10))}。"))
-    return ParsedValue(number)
-
-
 def _parse_percent(raw: CellValue, percent_format: bool) -> ParsedValue:
     """A task's completion percentage, 0–100."""
     parsed = parse_reported_value(raw, ValueType.PERCENTAGE, percent_format=percent_format)
     if parsed.error or parsed.value is None:
         return parsed
     if 0 < parsed.value <= 1 and not percent_format and not (
-            isinstance(raw, str) and "%" in _normal(raw)):
+            isinstance(raw, str) and "%" in normal_text(raw)):
         return ParsedValue(parsed.value, warning=(
-            f"完成百分比填写的是 {_shown(parsed.value)}（即 {_shown(parsed.value)}%），"
-            f"如果原意是 {_shown(round(parsed.value * 100, 10))}%，请改为 "
-            f"{_shown(round(parsed.value * 100, 10))}。"))
+            f"完成百分比填写的是 {shown_number(parsed.value)}（即 {shown_number(parsed.value)}%），"
+            f"如果原意是 {shown_number(round(parsed.value * 100, 10))}%，请改为 "
+            f"{shown_number(round(parsed.value * 100, 10))}。"))
     return ParsedValue(parsed.value)
 
 
@@ -1380,9 +1196,9 @@ class _Checker:
         if raw == "" or raw is None:
             return ""
         text = raw.strip() if type(raw) is str else cell_text(raw)
-        if not text or _PLACEHOLDER.match(_normal(text)):
+        if not text or PLACEHOLDER.match(normal_text(text)):
             return ""
-        error = _text_error(text, label)
+        error = text_error(text, label)
         if error:
             issues.error(error, row, column)
             return ""
@@ -1434,8 +1250,8 @@ class _Checker:
     def _status(self, cells: list[Any], row: int, title: str, percent: float | None,
                 issues: _Issues) -> TaskStatus | None:
         raw = cells[TASK_STATUS_COLUMN - 1]
-        text = _normal(cell_text(raw))
-        if not text or _PLACEHOLDER.match(text):
+        text = normal_text(cell_text(raw))
+        if not text or PLACEHOLDER.match(text):
             status = TaskStatus.COMPLETED if percent == 100 else TaskStatus.IN_PROGRESS
             issues.warning(f"任务“{title}”没有选择状态，按“{status.label}”导入，请核对。",
                            row, TASK_STATUS_COLUMN)
@@ -1471,8 +1287,8 @@ class _Checker:
             if num is None or den is None or num.value is None or den.value is None:
                 continue
             if num.value > den.value:
-                issues.error(f"“{num.name}”（{_shown(num.value)}）大于“{den.name}”"
-                             f"（E{den.row}：{_shown(den.value)}），指标“{name}”将超过 100%。"
+                issues.error(f"“{num.name}”（{shown_number(num.value)}）大于“{den.name}”"
+                             f"（E{den.row}：{shown_number(den.value)}），指标“{name}”将超过 100%。"
                              "请核对这两个数值。", num.row, ELEMENT_VALUE_COLUMN)
 
 
@@ -1622,8 +1438,8 @@ class _Reader:
             share = (value.value - before) / abs(before)
             if abs(share) > self.jump_share:
                 direction = "增加" if share > 0 else "减少"
-                issues.warning(f"“{value.name}”为 {_shown(value.value)}，比上期"
-                               f"（{previous.label}）的 {_shown(before)} {direction}了 "
+                issues.warning(f"“{value.name}”为 {shown_number(value.value)}，比上期"
+                               f"（{previous.label}）的 {shown_number(before)} {direction}了 "
                                f"{abs(share):.0%}，超过 {self.jump_share:.0%} 的提示幅度，"
                                "请核对。", value.row, ELEMENT_VALUE_COLUMN)
 
@@ -1881,7 +1697,7 @@ def _same_number(a: float | None, b: float | None) -> bool:
 def _value_text(value: float | None, text: str | None) -> str:
     if text:
         return text
-    return "" if value is None else _shown(value)
+    return "" if value is None else shown_number(value)
 
 
 def _content(values: Sequence[ReturnValue], tasks: Sequence[ReturnTask]) -> tuple[Any, ...]:
@@ -1922,7 +1738,7 @@ def _header_labels_ok(sheet: ValueSheet) -> bool:
 
 def _find_row(sheet: ValueSheet, title: str) -> int | None:
     for row in range(1, len(sheet.rows) + 1):
-        if _normal(_text(sheet, row, 1)) == _normal(title):
+        if normal_text(_text(sheet, row, 1)) == normal_text(title):
             return row
     return None
 

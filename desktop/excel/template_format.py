@@ -40,6 +40,10 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from desktop.models.reported import (
+    cell_text as cell_text,  # re-exported: readers and writers use it
+)
+
 TEMPLATE_FORMAT = "PlanDesk 填报模板"
 TEMPLATE_VERSION = 1
 
@@ -225,17 +229,6 @@ def signed_payload(meta: TemplateMeta, locked_cells: Iterable[tuple[str, str]]) 
     rows = [(k, v) for k, v in meta.as_rows() if k != "signature"]
     cells = sorted((ref, text) for ref, text in locked_cells if text != "")
     return json.dumps([rows, cells], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def cell_text(value: object) -> str:
-    """How a cell's value enters the signature (stable across Excel, WPS and LibreOffice)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value).strip()
 
 
 def sign(key: bytes, payload: bytes) -> str:

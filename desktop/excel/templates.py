@@ -72,7 +72,6 @@ from desktop.models.indicators import (
 from desktop.models.orgunits import OrgUnit, UnitType, get_unit, list_units, open_between
 from desktop.models.periods import Period
 from desktop.models.plans import AssignmentRole, Plan, get_plan, list_plan_items
-from desktop.models.printed import PrintedValue, ValueKind
 from desktop.models.progress import Job, Progress, run_job
 from desktop.models.settings import installation_id, installation_key
 from desktop.models.values import DataValue, SubmissionStatus, TaskProgress, list_values
@@ -193,18 +192,6 @@ def _check_period(plan: Plan, period: Period) -> None:
             f"period {period.id} outside {plan.start_year}-{plan.end_year}")
 
 
-def _with_unit(value: PrintedValue, unit: str) -> str:
-    """A printed value with the indicator's unit when the text has none (5.3575 → 5.3575万户)."""
-    text = value.text.strip()
-    if not text or value.kind is ValueKind.PLACEHOLDER or not unit:
-        return text
-    if value.unit or value.percent or text.endswith(unit):
-        return text
-    if value.kind in (ValueKind.NUMBER, ValueKind.RANGE):
-        return f"{text}{unit}"
-    return text
-
-
 def _joined(indicators: Sequence[Indicator], texts: Sequence[str]) -> str:
     """One text per related indicator; names are added only when there are several."""
     if len(indicators) == 1:
@@ -278,16 +265,13 @@ def template_rows(db: Database, plan_id: int, unit_id: int, period: Period | str
         inds = [ind for ind, _ in uses]
         names = tuple(ind.name if not ind.is_formula else f"{ind.name}（{role}）"
                       for ind, role in uses)
-        annual = []
-        for ind in inds:
-            target = next((a.target for a in ind.annual_targets if a.year == period.year), None)
-            annual.append(_with_unit(target, ind.unit_printed) if target else "")
+        annual = [ind.annual_target_shown(period.year) for ind in inds]
         rows.append(TemplateElement(
             element_id=element.id, code=element.code, name=element.name, unit=element.unit,
             value_type=element.value_type, description=element.description, indicators=names,
             annual_target=_joined(inds, annual),
-            baseline=_joined(inds, [_with_unit(i.baseline, i.unit_printed) for i in inds]),
-            target=_joined(inds, [_with_unit(i.target, i.unit_printed) for i in inds]),
+            baseline=_joined(inds, [i.shown(i.baseline) for i in inds]),
+            target=_joined(inds, [i.shown(i.target) for i in inds]),
             last_value=_last_value(element, last.get(element_id))))
     items = {item.id: item for item in list_plan_items(db, plan_id)}
     tasks = []

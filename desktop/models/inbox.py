@@ -9,15 +9,21 @@ from sqlite_utils import Database
 
 from desktop.models.auth import Actor
 from desktop.models.errors import ValidationError
-from desktop.models.indicators import list_elements
 from desktop.models.orgunits import get_unit
 from desktop.models.periods import Period, plan_years
 from desktop.models.permissions import Action, require
-from desktop.models.plans import get_plan, list_plan_items
+from desktop.models.plans import get_plan
 from desktop.models.values import Submission, SubmissionStatus, TaskStatus
-from desktop.models.windows import Light, effective_window, light, list_windows, task_lights
+from desktop.models.windows import (
+    Light,
+    effective_window,
+    light,
+    list_windows,
+    stored_day,
+    task_lights,
+)
 from desktop.models.windows import warn_days as _warn_days
-from desktop.models.workflow import list_submissions, review_comments
+from desktop.models.workflow import element_and_task_names, list_submissions, review_comments
 
 _LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2, Light.NONE: 3}
 
@@ -94,7 +100,7 @@ def station_inbox(db: Database, actor: Actor, plan_id: int, *, today: date,
     returned = [_returned(db, plan_id, s) for s in subs.values()
                 if s.status is SubmissionStatus.RETURNED]
     returned.sort(key=lambda r: Period.parse(r.submission.period))
-    tasks = [TaskDue(row.plan_item_id, row.marker, row.title, _parse(row.deadline), lamp,
+    tasks = [TaskDue(row.plan_item_id, row.marker, row.title, stored_day(row.deadline), lamp,
                      row.status, row.percent)
              for row, lamp in task_lights(db, plan_id, unit_id, today=today)
              if row.status is not TaskStatus.COMPLETED]
@@ -103,18 +109,9 @@ def station_inbox(db: Database, actor: Actor, plan_id: int, *, today: date,
 
 
 def _returned(db: Database, plan_id: int, sub: Submission) -> ReturnedReport:
-    elements = {e.id: e.name for e in list_elements(db)}
-    items = {i.id: (f"{i.marker}{i.title}".strip() or i.body.strip()[:60])
-             for i in list_plan_items(db, plan_id)}
+    elements, items = element_and_task_names(db, plan_id)
     comments = [(elements.get(item_id, "") if kind == "element" else items.get(item_id, ""), text)
                 for (kind, item_id), text in review_comments(db, sub.id).items()]
     return ReturnedReport(sub, Period.parse(sub.period).label, sub.reason, comments)
 
 
-def _parse(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None

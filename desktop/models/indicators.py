@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from desktop.models.errors import NotFoundError, ValidationError
 from desktop.models.permissions import Action, record_acting_event, require_acting
-from desktop.models.printed import Comparator, PrintedValue, ValueKind, parse_printed
+from desktop.models.printed import Comparator, PrintedValue, ValueKind, parse_printed, with_unit
 
 
 class ValueType(StrEnum):
@@ -187,6 +187,15 @@ class Indicator:
     def is_formula(self) -> bool:
         """Whether the indicator is a ratio computed from two elements after aggregation."""
         return self.denominator_id is not None
+
+    def shown(self, value: PrintedValue) -> str:
+        """One of the indicator's printed values with its unit when the text has none."""
+        return with_unit(value, self.unit_printed)
+
+    def annual_target_shown(self, year: int) -> str:
+        """The year's printed target with the indicator's unit; "" when none is set."""
+        target = next((a.target for a in self.annual_targets if a.year == year), None)
+        return self.shown(target) if target else ""
 
 
 @dataclass(frozen=True)

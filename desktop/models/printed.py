@@ -75,6 +75,18 @@ class PrintedValue:
         return _EDGES.sub("", self.text) or EMPTY_DISPLAY
 
 
+def with_unit(value: PrintedValue, unit: str) -> str:
+    """A printed value with the indicator's unit when the text has none (5.3575 → 5.3575万户)."""
+    text = value.text.strip()
+    if not text or value.kind is ValueKind.PLACEHOLDER or not unit:
+        return text
+    if value.unit or value.percent or text.endswith(unit):
+        return text
+    if value.kind in (ValueKind.NUMBER, ValueKind.RANGE):
+        return f"{text}{unit}"
+    return text
+
+
 def parse_printed(text: str | None) -> PrintedValue:
     """Read a value printed in an indicator table or in the prose of a plan.
 

@@ -263,13 +263,14 @@ def task_lights(db: Database, plan_id: int, unit_id: int, *,
     days = warn_days(db)
     result: list[tuple[TaskRow, Light]] = []
     for row in unit_task_rows(db, plan_id, unit_id):
-        deadline = _date(row.deadline)
+        deadline = stored_day(row.deadline)
         result.append((row, light(deadline, today, done=row.status is TaskStatus.COMPLETED,
                                   warn_days=days)))
     return result
 
 
-def _date(text: str | None) -> date | None:
+def stored_day(text: str | None) -> date | None:
+    """The day of a stored date or time (``2024-07-15…``); None when empty or malformed."""
     if not text:
         return None
     try:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +25,7 @@ from desktop.models.orgunits import OrgUnit, UnitType, get_unit
 from desktop.models.periods import Period
 from desktop.models.permissions import Action, allowed, deny, require
 from desktop.models.plans import get_plan, list_plan_items
-from desktop.models.printed import PrintedValue, ValueKind
+from desktop.models.reported import MAX_TEXT, parse_reported_value, shown_number
 from desktop.models.values import (
     Submission,
     SubmissionStatus,
@@ -36,11 +34,6 @@ from desktop.models.values import (
     ensure_submission,
     submission_from_row,
 )
-
-#: Longest comment or progress text accepted (as in returned workbooks).
-MAX_TEXT = 2_000
-#: Largest magnitude accepted for a number.
-MAX_NUMBER = 1e13
 
 _EDITABLE = frozenset({SubmissionStatus.DRAFT, SubmissionStatus.RETURNED})
 
@@ -226,17 +219,6 @@ def unit_elements(db: Database, plan_id: int, unit: OrgUnit) -> list[tuple[DataE
             if by_id[eid].entry_level is level]
 
 
-def _with_unit(value: PrintedValue, unit: str) -> str:
-    text = value.text.strip()
-    if not text or value.kind is ValueKind.PLACEHOLDER or not unit:
-        return text
-    if value.unit or value.percent or text.endswith(unit):
-        return text
-    if value.kind in (ValueKind.NUMBER, ValueKind.RANGE):
-        return f"{text}{unit}"
-    return text
-
-
 def _joined(indicators: Sequence[Indicator], texts: Sequence[str]) -> str:
     """The indicators' texts; named unless the one indicator is the element's own figure.
 
@@ -365,16 +347,12 @@ def return_sheet(db: Database, actor: Actor, plan_id: int, unit_id: int,
     counts = _evidence_counts(db, plan_id, unit_id, the_period.id)
     rows: list[EntryRow] = []
     for element, inds in unit_elements(db, plan_id, unit):
-        annual = []
-        for ind in inds:
-            target = next((a.target for a in ind.annual_targets if a.year == the_period.year),
-                          None)
-            annual.append(_with_unit(target, ind.unit_printed) if target else "")
+        annual = [ind.annual_target_shown(the_period.year) for ind in inds]
         value = current.get(element.id, (None, None, ""))
         rows.append(EntryRow(
             element_id=element.id, code=element.code, name=element.name, unit=element.unit,
             value_type=element.value_type, previous=previous.get(element.id, (None,))[0],
-            baseline=_joined(inds, [_with_unit(i.baseline, i.unit_printed) for i in inds]),
+            baseline=_joined(inds, [i.shown(i.baseline) for i in inds]),
             annual_target=_joined(inds, annual), value=value[0], text_value=value[1],
             comment=value[2], evidence_count=counts.get(("element", element.id), 0)))
     status = submission.status if submission else None
@@ -393,33 +371,6 @@ def return_sheet(db: Database, actor: Actor, plan_id: int, unit_id: int,
 # --------------------------------------------------------------------------------------------
 # Validation of what a user typed
 
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\xa0]+")
-_PLACEHOLDER = re.compile(r"^[-—–―─‐‑﹣/\\]+$")
-_NUMBER = re.compile(
-    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d*)(?P<frac>\.\d+)?(?:[eE](?P<exp>[+-]?\d+))?"
-    r"(?P<percent>%)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "√", "✓", "✔"})
-_FALSE = frozenset({"否", "无", "false", "no", "n", "0", "×", "✗", "✘"})
-
-
-def _normal(text: str) -> str:
-    return _INVISIBLE.sub("", text.translate(_HALF_WIDTH))
-
-
-def shown_number(number: float | None) -> str:
-    """A number as the grid and diffs show it: 1234, 12.5 (no exponent, no trailing zeros)."""
-    if number is None:
-        return ""
-    if math.isfinite(number) and number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    text = f"{number:.12g}"
-    if "e" in text:
-        text = f"{number:.12f}".rstrip("0").rstrip(".")
-    return text
-
-
 def validate_entry(element: DataElement, raw: str) -> tuple[EntryValue | None, str]:
     """Parse what a user typed for an element, as tolerantly as the returns importer.
 
@@ -430,58 +381,12 @@ def validate_entry(element: DataElement, raw: str) -> tuple[EntryValue | None, s
         ``(value, "")``, or ``(None, reason)`` with a Chinese sentence saying what to type.
     """
     text = raw if isinstance(raw, str) else str(raw)
-    work = _normal(text)
-    if not work or _PLACEHOLDER.match(work):
-        return EntryValue(element.id, None), ""
-    found = _CONTROL.search(text)
-    if found:
-        return None, (f"内容含有不可见的控制字符（U+{ord(found.group()):04X}），可能是从其他程序"
-                      "复制时带入的。请删除后重新输入。")
-    if element.value_type is ValueType.TEXT:
-        clean = text.strip()
-        if len(clean) > MAX_TEXT:
-            return None, f"内容有 {len(clean):,} 个字符，超过 {MAX_TEXT:,} 字的上限，请精简。"
-        return EntryValue(element.id, None, clean), ""
-    if element.value_type is ValueType.BOOLEAN:
-        lowered = work.lower()
-        if lowered in _TRUE:
-            return EntryValue(element.id, 1.0), ""
-        if lowered in _FALSE:
-            return EntryValue(element.id, 0.0), ""
-        return None, f"“{text.strip()[:40]}”无法识别，请填写“是”或“否”。"
-    for suffix in {element.unit, _normal(element.unit)} - {"", "%"}:
-        if work.endswith(suffix) and len(work) > len(suffix):
-            work = work[: -len(suffix)]
-            break
-    match = _NUMBER.match(work)
-    number: float | None = None
-    if match is not None and (match["int"] or match["frac"]):
-        try:
-            number = float(work.rstrip("%").replace(",", ""))
-        except ValueError:
-            number = None
-    if number is None or not math.isfinite(number):
-        hint = "，百分比可写成 12.5 或 12.5%" if element.value_type is ValueType.PERCENTAGE else ""
-        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "…"
-        return None, (f"“{shown}”无法识别为数值。请只填写数字（如 1234 或 1,234.5{hint}）；"
-                      "没有数值时留空或填“—”，为零时填 0。")
-    percent = bool(match and match["percent"])
-    shown = shown_number(number) + ("%" if percent else "")
-    if percent and element.value_type is not ValueType.PERCENTAGE:
-        return None, (f"“{text.strip()}”带有 %，但该数据项不是百分比，应填写数值"
-                      f"（单位：{element.unit or '无'}）。")
-    if abs(number) > MAX_NUMBER:
-        return None, f"数值 {shown} 超出合理范围，请核对。"
-    if number < 0:
-        return None, f"数值 {shown} 为负数，该数据项不能为负，请核对后重新填写。"
-    if element.value_type is ValueType.INTEGER:
-        whole = round(number)
-        if abs(number - whole) > 1e-9:
-            return None, f"数值 {shown} 不是整数，该数据项应填写整数（如户数、件数）。"
-        number = float(whole)
-    if element.value_type is ValueType.PERCENTAGE and number > 100:
-        return None, f"百分比 {shown} 大于 100%，请核对。"
-    return EntryValue(element.id, number), ""
+    parsed = parse_reported_value(text, element.value_type, unit=element.unit)
+    if parsed.error:
+        return None, parsed.error
+    if parsed.text is not None:
+        return EntryValue(element.id, None, parsed.text), ""
+    return EntryValue(element.id, parsed.value), ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -695,6 +600,21 @@ def _check_window(db: Database, actor: Actor, action: Action, plan_id: int, unit
              what=what, detail="window not open", error=ValidationError)
 
 
+def _set_submitted(db: Database, actor: Actor, plan_id: int, unit_id: int, period: str, *,
+                   stamp: str, source: str, by: int | None, action: str) -> Submission:
+    """Mark a return submitted (``by`` None: received from a workbook), snapshot and audit it."""
+    with db.atomic():
+        old = ensure_submission(db, plan_id, unit_id, period)
+        db.execute("UPDATE submission SET status = ?, reason = '', submitted_at = ?, "
+                   "submitted_by = ?, submitted_source = ? WHERE id = ?",
+                   [SubmissionStatus.SUBMITTED.value, stamp, by, source, old.id])
+        snapshot_submission(db, old.id, SubmissionStatus.SUBMITTED, at=stamp, actor=actor,
+                            source=source)
+        sub = get_submission(db, old.id)
+        _audit(db, actor, action, sub, old, source=source, extra={"submitted_at": stamp})
+    return sub
+
+
 def submit(db: Database, actor: Actor, plan_id: int, unit_id: int, period: str, *,
            now: datetime | None = None, source: str = "keyboard") -> Submission:
     """Submit a unit's return (draft or returned → submitted); audited ``submission.submit``.
@@ -717,17 +637,8 @@ def submit(db: Database, actor: Actor, plan_id: int, unit_id: int, period: str, 
         deny(db, actor, Action.SUBMIT, unit_id,
              f"{what}没有填写任何数值或任务进展，不能报送。请先填写本期数值再报送。",
              what=what, detail="empty", error=ValidationError)
-    with db.atomic():
-        old = ensure_submission(db, plan_id, unit_id, the_period.id)
-        db.execute("UPDATE submission SET status = ?, reason = '', submitted_at = ?, "
-                   "submitted_by = ?, submitted_source = ? WHERE id = ?",
-                   [SubmissionStatus.SUBMITTED.value, stamp, actor.user_id, source, old.id])
-        snapshot_submission(db, old.id, SubmissionStatus.SUBMITTED, at=stamp, actor=actor,
-                            source=source)
-        sub = get_submission(db, old.id)
-        _audit(db, actor, "submission.submit", sub, old, source=source,
-               extra={"submitted_at": stamp})
-    return sub
+    return _set_submitted(db, actor, plan_id, unit_id, the_period.id, stamp=stamp, source=source,
+                          by=actor.user_id, action="submission.submit")
 
 
 def receive_submission(db: Database, actor: Actor, plan_id: int, unit_id: int, period: str, *,
@@ -756,17 +667,8 @@ def receive_submission(db: Database, actor: Actor, plan_id: int, unit_id: int, p
     if existing is not None and existing.status is SubmissionStatus.APPROVED:
         _check_editable(db, actor, Action.IMPORT, unit, the_period.id, existing.status)
     _check_window(db, actor, Action.IMPORT, plan_id, unit_id, the_period, stamp, what)
-    with db.atomic():
-        old = ensure_submission(db, plan_id, unit_id, the_period.id)
-        db.execute("UPDATE submission SET status = ?, reason = '', submitted_at = ?, "
-                   "submitted_by = NULL, submitted_source = ? WHERE id = ?",
-                   [SubmissionStatus.SUBMITTED.value, stamp, source, old.id])
-        snapshot_submission(db, old.id, SubmissionStatus.SUBMITTED, at=stamp, actor=actor,
-                            source=source)
-        sub = get_submission(db, old.id)
-        _audit(db, actor, "submission.receive", sub, old, source=source,
-               extra={"submitted_at": stamp})
-    return sub
+    return _set_submitted(db, actor, plan_id, unit_id, the_period.id, stamp=stamp, source=source,
+                          by=None, action="submission.receive")
 
 
 def _comment_rows(db: Database, comments: Mapping[tuple[str, int], str]) -> list[
@@ -804,6 +706,35 @@ def _only_from(db: Database, actor: Actor, action: Action, sub: Submission,
          what=_what(unit, sub.period), detail=f"status {sub.status}", error=ValidationError)
 
 
+def _for_review(db: Database, actor: Actor, action: Action, submission_id: int,
+                wanted: SubmissionStatus, verb: str, reason: str | None = None,
+                no_reason: str = "") -> tuple[Submission, str]:
+    """The submission and its description, once the actor may act on it in its status.
+
+    ``reason`` None: the action needs none; otherwise a blank one is refused with
+    ``no_reason``.
+    """
+    sub = get_submission(db, submission_id)
+    unit = get_unit(db, sub.org_unit_id)
+    what = _what(unit, sub.period)
+    require(db, actor, action, sub.org_unit_id, what=what)
+    if reason is not None and not reason.strip():
+        deny(db, actor, action, sub.org_unit_id, no_reason, what=what, detail="no reason",
+             error=ValidationError)
+    _only_from(db, actor, action, sub, wanted, verb)
+    return sub, what
+
+
+def _set_reviewed(db: Database, actor: Actor, submission_id: int, status: SubmissionStatus,
+                  reason: str, stamp: str) -> int:
+    """Set a reviewed status and snapshot it, inside the caller's transaction; the version."""
+    db.execute("UPDATE submission SET status = ?, reason = ?, reviewed_at = ?, "
+               "reviewed_by = ? WHERE id = ?",
+               [status.value, reason, stamp, actor.user_id, submission_id])
+    return snapshot_submission(db, submission_id, status, at=stamp, actor=actor, reason=reason,
+                               source="keyboard")
+
+
 def return_submission(db: Database, actor: Actor, submission_id: int, reason: str,
                       comments: Mapping[tuple[str, int], str] | None = None) -> Submission:
     """Return a submitted return to its unit with a reason and comments per value or task.
@@ -812,24 +743,14 @@ def return_submission(db: Database, actor: Actor, submission_id: int, reason: st
         PermissionDenied: the actor may not return it.
         ValidationError: no reason, or the return is not submitted.
     """
-    sub = get_submission(db, submission_id)
-    unit = get_unit(db, sub.org_unit_id)
-    what = _what(unit, sub.period)
-    require(db, actor, Action.RETURN, sub.org_unit_id, what=what)
-    if not reason.strip():
-        deny(db, actor, Action.RETURN, sub.org_unit_id,
-             "退回必须填写原因，请写明需要填报单位核对或更正的内容。", what=what,
-             detail="no reason", error=ValidationError)
-    _only_from(db, actor, Action.RETURN, sub, SubmissionStatus.SUBMITTED, "退回")
+    sub, _ = _for_review(db, actor, Action.RETURN, submission_id,
+                         SubmissionStatus.SUBMITTED, "退回", reason,
+                         "退回必须填写原因，请写明需要填报单位核对或更正的内容。")
     rows = _comment_rows(db, comments or {})
     stamp = _now_stamp()
     with db.atomic():
-        db.execute("UPDATE submission SET status = ?, reason = ?, reviewed_at = ?, "
-                   "reviewed_by = ? WHERE id = ?",
-                   [SubmissionStatus.RETURNED.value, reason.strip(), stamp, actor.user_id,
-                    submission_id])
-        version = snapshot_submission(db, submission_id, SubmissionStatus.RETURNED, at=stamp,
-                                      actor=actor, reason=reason.strip(), source="keyboard")
+        version = _set_reviewed(db, actor, submission_id, SubmissionStatus.RETURNED,
+                                reason.strip(), stamp)
         _store_comments(db, submission_id, version, rows)
         new = get_submission(db, submission_id)
         _audit(db, actor, "submission.return", new, sub, source="keyboard",
@@ -846,22 +767,15 @@ def approve(db: Database, actor: Actor, submission_id: int) -> Submission:
         PermissionDenied: the actor may not approve.
         ValidationError: the return is not submitted, or it is empty.
     """
-    sub = get_submission(db, submission_id)
-    unit = get_unit(db, sub.org_unit_id)
-    what = _what(unit, sub.period)
-    require(db, actor, Action.APPROVE, sub.org_unit_id, what=what)
-    _only_from(db, actor, Action.APPROVE, sub, SubmissionStatus.SUBMITTED, "审核通过")
+    sub, what = _for_review(db, actor, Action.APPROVE, submission_id,
+                            SubmissionStatus.SUBMITTED, "审核通过")
     if _is_empty(db, sub.plan_id, sub.org_unit_id, sub.period):
         deny(db, actor, Action.APPROVE, sub.org_unit_id,
              f"{what}没有填写任何数值或任务进展，不能审核通过。请退回并说明原因。",
              what=what, detail="empty", error=ValidationError)
     stamp = _now_stamp()
     with db.atomic():
-        db.execute("UPDATE submission SET status = ?, reason = '', reviewed_at = ?, "
-                   "reviewed_by = ? WHERE id = ?",
-                   [SubmissionStatus.APPROVED.value, stamp, actor.user_id, submission_id])
-        snapshot_submission(db, submission_id, SubmissionStatus.APPROVED, at=stamp, actor=actor,
-                            source="keyboard")
+        _set_reviewed(db, actor, submission_id, SubmissionStatus.APPROVED, "", stamp)
         new = get_submission(db, submission_id)
         _audit(db, actor, "submission.approve", new, sub, source="keyboard")
     return new
@@ -874,23 +788,12 @@ def reopen(db: Database, actor: Actor, submission_id: int, reason: str) -> Submi
         PermissionDenied: the actor may not reopen.
         ValidationError: no reason, or the return is not approved.
     """
-    sub = get_submission(db, submission_id)
-    unit = get_unit(db, sub.org_unit_id)
-    what = _what(unit, sub.period)
-    require(db, actor, Action.REOPEN, sub.org_unit_id, what=what)
-    if not reason.strip():
-        deny(db, actor, Action.REOPEN, sub.org_unit_id,
-             "重新打开已审核的报表必须填写原因，请写明需要更正的内容。", what=what,
-             detail="no reason", error=ValidationError)
-    _only_from(db, actor, Action.REOPEN, sub, SubmissionStatus.APPROVED, "重新打开")
+    sub, _ = _for_review(db, actor, Action.REOPEN, submission_id,
+                         SubmissionStatus.APPROVED, "重新打开", reason,
+                         "重新打开已审核的报表必须填写原因，请写明需要更正的内容。")
     stamp = _now_stamp()
     with db.atomic():
-        db.execute("UPDATE submission SET status = ?, reason = ?, reviewed_at = ?, "
-                   "reviewed_by = ? WHERE id = ?",
-                   [SubmissionStatus.RETURNED.value, reason.strip(), stamp, actor.user_id,
-                    submission_id])
-        snapshot_submission(db, submission_id, SubmissionStatus.RETURNED, at=stamp, actor=actor,
-                            reason=reason.strip(), source="keyboard")
+        _set_reviewed(db, actor, submission_id, SubmissionStatus.RETURNED, reason.strip(), stamp)
         new = get_submission(db, submission_id)
         _audit(db, actor, "submission.reopen", new, sub, source="keyboard",
                extra={"reason": reason.strip()})
@@ -938,7 +841,8 @@ def apply_review(db: Database, actor: Actor, plan_id: int, unit_id: int, period:
 # Diffs and history
 
 
-def _names(db: Database, plan_id: int) -> tuple[dict[int, str], dict[int, str]]:
+def element_and_task_names(db: Database, plan_id: int) -> tuple[dict[int, str], dict[int, str]]:
+    """Names by id: of every data element, and of the plan's items (marker and title)."""
     elements = {e.id: e.name for e in list_elements(db)}
     tasks = {i.id: (f"{i.marker}{i.title}".strip() or i.body.strip()[:60])
              for i in list_plan_items(db, plan_id)}
@@ -954,7 +858,7 @@ def _text(value: object) -> str:
 
 
 def _diff(db: Database, sub: Submission, snap: SubmissionVersion) -> list[ValueDiff]:
-    elements, items = _names(db, sub.plan_id)
+    elements, items = element_and_task_names(db, sub.plan_id)
     diffs: list[ValueDiff] = []
     current = _values(db, sub.org_unit_id, sub.period)
     for element_id in sorted(set(current) | set(snap.values)):

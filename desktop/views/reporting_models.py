@@ -247,7 +247,10 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
 
 
 # the entry grids --------------------------------------------------------------
-class _EntryTableModel(QAbstractTableModel):
+_Row = TypeVar("_Row", EntryRow, TaskRow)
+
+
+class _EntryTableModel(QAbstractTableModel, Generic[_Row]):
     """Shared by the two entry grids: editable columns, red invalid cells, review comments.
 
     ``edited`` carries the :class:`EntryValue` or :class:`EntryTask` to save; ``problem``
@@ -259,12 +262,39 @@ class _EntryTableModel(QAbstractTableModel):
     COLUMNS: tuple[str, ...] = ()
     EDITABLE: frozenset[int] = frozenset()
     REVIEW_COLUMN = -1
+    EVIDENCE_COLUMN = -1
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.editable = False
+        self._rows: list[_Row] = []
         self._invalid: dict[tuple[int, int], tuple[str, str]] = {}
         self._comments: dict[int, str] = {}
+
+    @staticmethod
+    def _row_id(row: _Row) -> int:
+        """The id that comments and evidence counts are keyed by."""
+        raise NotImplementedError
+
+    def _show(self, rows: Sequence[_Row], comments: dict[int, str], *, editable: bool) -> None:
+        """Take new rows (inside the caller's model reset); ``comments`` keyed by row id."""
+        self._rows = list(rows)
+        self._comments = {n: comments[self._row_id(r)] for n, r in enumerate(rows)
+                          if comments.get(self._row_id(r))}
+        self.editable = editable
+        self._reset_state()
+
+    def update_evidence(self, counts: dict[int, int]) -> None:
+        """New evidence counts by row id, without disturbing the cursor or an editor."""
+        for n, row in enumerate(self._rows):
+            count = counts.get(self._row_id(row))
+            if count is not None and count != row.evidence_count:
+                self._rows[n] = replace(row, evidence_count=count)
+                index = self.index(n, self.EVIDENCE_COLUMN)
+                self.dataChanged.emit(index, index)
+
+    def row(self, row: int) -> _Row:
+        return self._rows[row]
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else self._row_count()
@@ -273,7 +303,7 @@ class _EntryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def _row_count(self) -> int:
-        raise NotImplementedError
+        return len(self._rows)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -350,7 +380,7 @@ class _EntryTableModel(QAbstractTableModel):
         self.problem.emit("")
 
 
-class ElementEntryTableModel(_EntryTableModel):
+class ElementEntryTableModel(_EntryTableModel[EntryRow]):
     """The unit's data elements for a period: 本期数值 and 说明 are typed in."""
 
     COLUMNS = ("代码", "数据项", "单位", "上期", "基期值", "年度目标", "本期数值", "说明", "佐证",
@@ -360,40 +390,25 @@ class ElementEntryTableModel(_EntryTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[EntryRow] = []
         self._current: list[EntryValue] = []
         self._elements: dict[int, DataElement] = {}
+
+    @staticmethod
+    def _row_id(row: EntryRow) -> int:
+        return row.element_id
 
     def set_rows(self, rows: Sequence[EntryRow], elements: dict[int, DataElement],
                  comments: dict[int, str], *, editable: bool) -> None:
         """Show a sheet's rows; ``comments`` maps element ids to the reviewer's comments."""
         self.beginResetModel()
-        self._rows = list(rows)
         self._current = [EntryValue(r.element_id, r.value, r.text_value, r.comment)
                          for r in rows]
         self._elements = dict(elements)
-        self._comments = {n: comments[r.element_id] for n, r in enumerate(rows)
-                          if comments.get(r.element_id)}
-        self.editable = editable
-        self._reset_state()
+        self._show(rows, comments, editable=editable)
         self.endResetModel()
-
-    def update_evidence(self, counts: dict[int, int]) -> None:
-        """New evidence counts by element id, without disturbing the cursor or an editor."""
-        for n, row in enumerate(self._rows):
-            if row.element_id in counts and counts[row.element_id] != row.evidence_count:
-                self._rows[n] = replace(row, evidence_count=counts[row.element_id])
-                index = self.index(n, self.EVIDENCE_COLUMN)
-                self.dataChanged.emit(index, index)
-
-    def row(self, row: int) -> EntryRow:
-        return self._rows[row]
 
     def current_value(self, row: int) -> EntryValue:
         return self._current[row]
-
-    def _row_count(self) -> int:
-        return len(self._rows)
 
     def _value_text(self, row: int) -> str:
         current = self._current[row]
@@ -492,7 +507,7 @@ class _TaskState:
                          self.problems_text, self.next_steps_text)
 
 
-class TaskEntryTableModel(_EntryTableModel):
+class TaskEntryTableModel(_EntryTableModel[TaskRow]):
     """The unit's tasks: 状态 (type-ahead), 完成百分比, 进展, 问题, 下步 are typed in."""
 
     COLUMNS = ("任务", "期限", "状态", "完成百分比", "进展", "问题", "下步", "佐证", "审核意见")
@@ -501,36 +516,22 @@ class TaskEntryTableModel(_EntryTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[TaskRow] = []
         self._current: list[_TaskState] = []
+
+    @staticmethod
+    def _row_id(row: TaskRow) -> int:
+        return row.plan_item_id
 
     def set_rows(self, rows: Sequence[TaskRow], comments: dict[int, str], *,
                  editable: bool) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
         self._current = [_TaskState(r.status, r.percent, r.progress_text, r.problems_text,
                                     r.next_steps_text) for r in rows]
-        self._comments = {n: comments[r.plan_item_id] for n, r in enumerate(rows)
-                          if comments.get(r.plan_item_id)}
-        self.editable = editable
-        self._reset_state()
+        self._show(rows, comments, editable=editable)
         self.endResetModel()
-
-    def update_evidence(self, counts: dict[int, int]) -> None:
-        for n, row in enumerate(self._rows):
-            if row.plan_item_id in counts and counts[row.plan_item_id] != row.evidence_count:
-                self._rows[n] = replace(row, evidence_count=counts[row.plan_item_id])
-                index = self.index(n, self.EVIDENCE_COLUMN)
-                self.dataChanged.emit(index, index)
-
-    def row(self, row: int) -> TaskRow:
-        return self._rows[row]
 
     def current_task(self, row: int) -> EntryTask:
         return self._current[row].entry(self._rows[row].plan_item_id)
-
-    def _row_count(self) -> int:
-        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -1,9 +1,18 @@
-"""Small reusable widgets: the period picker."""
+"""Small reusable widgets: the period picker, read-only tables, a page refreshed while shown."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSpinBox, QWidget
+from PySide6.QtCore import QAbstractItemModel, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QSpinBox,
+    QTableView,
+    QWidget,
+)
 
 from desktop.models.periods import Period, PeriodType
 
@@ -67,3 +76,40 @@ class PeriodPicker(QWidget):
 
     def period(self) -> Period:
         return Period.parse(str(self.number.currentData()))
+
+
+class ShownPage(QWidget):
+    """A page that re-reads its data only while shown; a refresh while hidden waits for it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def _postponed(self) -> bool:
+        """Whether the page is hidden, so that the refresh waits until it is shown."""
+        self._stale = not self.isVisible()
+        return self._stale
+
+
+def read_only_table(model: QAbstractItemModel, *, stretch: int = -1) -> QTableView:
+    """A table of whole-row, single selection that cannot be edited; column ``stretch`` fills."""
+    view = QTableView()
+    view.setModel(model)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().setVisible(False)
+    view.setWordWrap(False)
+    head = view.horizontalHeader()
+    head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch >= 0:
+        head.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,27 +21,13 @@ from desktop.views.context import AppContext
 from desktop.views.pages.entry import reporting_units
 from desktop.views.reporting_models import (
     DueReportTableModel,
-    RecordTableModel,
     ReturnedReportTableModel,
     TaskDueTableModel,
 )
+from desktop.views.widgets import ShownPage, read_only_table
 
 
-def _table(model: RecordTableModel[object], stretch: int) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.verticalHeader().setVisible(False)
-    view.setWordWrap(False)
-    head = view.horizontalHeader()
-    head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    head.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
-
-
-class InboxPage(QWidget):
+class InboxPage(ShownPage):
     """The clerk's home: due reports with 督办 lights, returned reports, the unit's tasks.
 
     Double-clicking a report emits ``open_entry(unit_id, period)``.
@@ -57,7 +40,6 @@ class InboxPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.inbox: Inbox | None = None
-        self._stale = True
 
         heading = QLabel("收件箱")
         heading.setObjectName("pageTitle")
@@ -79,12 +61,12 @@ class InboxPage(QWidget):
         self.due = DueReportTableModel(self)
         self.returned = ReturnedReportTableModel(self)
         self.tasks = TaskDueTableModel(self)
-        self.due_view = _table(self.due, 3)
-        self.returned_view = _table(self.returned, 2)
+        self.due_view = read_only_table(self.due, stretch=3)
+        self.returned_view = read_only_table(self.returned, stretch=2)
         self.returned_view.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.Stretch)
         self.returned_view.setWordWrap(True)
-        self.task_view = _table(self.tasks, 0)
+        self.task_view = read_only_table(self.tasks, stretch=0)
         self.due_box = QGroupBox("待报送")
         self.returned_box = QGroupBox("被退回")
         self.task_box = QGroupBox("本单位任务")
@@ -148,17 +130,10 @@ class InboxPage(QWidget):
         self.unit_label.setVisible(not fixed)
         self.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
         """Re-read the unit's inbox (later, when the page is hidden)."""
-        if not self.isVisible():
-            self._stale = True
+        if self._postponed():
             return
-        self._stale = False
         plan, unit_id = self.context.plan, self.unit_id()
         self.inbox = None
         if plan is None or unit_id is None:

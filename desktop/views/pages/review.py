@@ -6,7 +6,6 @@ from collections.abc import Generator
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -57,26 +56,11 @@ from desktop.views.reporting_models import (
     local_time_text,
 )
 from desktop.views.roles import denied_reason, guard
-from desktop.views.widgets import PeriodPicker
+from desktop.views.widgets import PeriodPicker, ShownPage, read_only_table
 from desktop.views.worker import JobWorker, start_job
 
 
-def _table(model: object, *, stretch: int = -1) -> QTableView:
-    view = QTableView()
-    view.setModel(model)  # type: ignore[arg-type]
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.verticalHeader().setVisible(False)
-    view.setWordWrap(False)
-    head = view.horizontalHeader()
-    head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    if stretch >= 0:
-        head.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
-
-
-class ReviewPage(QWidget):
+class ReviewPage(ShownPage):
     """The district reviewer's desk for one period of the current plan."""
 
     title = "审核"
@@ -89,7 +73,6 @@ class ReviewPage(QWidget):
         self._units: dict[int, OrgUnit] = {}
         self.sheet: ReturnSheet | None = None
         self._worker: JobWorker | None = None
-        self._stale = True
 
         heading = QLabel("审核")
         heading.setObjectName("pageTitle")
@@ -105,7 +88,7 @@ class ReviewPage(QWidget):
 
         # submissions and the selected one ---------------------------------
         self.submissions = SubmissionTableModel(self)
-        self.submission_view = _table(self.submissions, stretch=0)
+        self.submission_view = read_only_table(self.submissions, stretch=0)
         self.list_summary = QLabel()
         self.list_summary.setWordWrap(True)
         left = QWidget()
@@ -120,15 +103,15 @@ class ReviewPage(QWidget):
         self.detail_title.setStyleSheet("background: #eef3fa; border-radius: 4px; "
                                         "padding: 6px 10px;")
         self.diffs = DiffTableModel(self)
-        self.diff_view = _table(self.diffs, stretch=1)
+        self.diff_view = read_only_table(self.diffs, stretch=1)
         self.diff_caption = QLabel()
         self.diff_caption.setStyleSheet("font-weight: bold; color: #8a4b00;")
         self.elements = ElementEntryTableModel(self)
-        self.element_view = _table(self.elements)
+        self.element_view = read_only_table(self.elements)
         resize_columns(self.element_view, {0: 110, 1: 190, 2: 44, 3: 64, 4: 86, 5: 86, 6: 86,
                                            8: 40, 9: 180}, 7)
         self.tasks = TaskEntryTableModel(self)
-        self.task_view = _table(self.tasks)
+        self.task_view = read_only_table(self.tasks)
         resize_columns(self.task_view, {1: 84, 2: 64, 3: 84, 4: 150, 5: 100, 6: 100, 7: 40,
                                         8: 160}, 0)
         self.detail_tabs = QTabWidget()
@@ -188,7 +171,7 @@ class ReviewPage(QWidget):
         board_layout.addWidget(note)
 
         self.changes = ChangesTableModel(self)
-        self.change_view = _table(self.changes, stretch=2)
+        self.change_view = read_only_table(self.changes, stretch=2)
         self.changes_summary = QLabel()
         self.changes_summary.setWordWrap(True)
         changes_page = QWidget()
@@ -244,17 +227,10 @@ class ReviewPage(QWidget):
                 return max(periods)
         return Period.year_of(plan.years[-1])
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
         """Re-read the period's submissions, the board and the changes (later if hidden)."""
-        if not self.isVisible():
-            self._stale = True
+        if self._postponed():
             return
-        self._stale = False
         db, plan = self.context.db, self.context.plan
         self._units = {u.id: u for u in list_units(db)}
         current = self.current_submission()
