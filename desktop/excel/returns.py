@@ -54,7 +54,7 @@ from desktop.excel.template_format import (
 )
 from desktop.excel.workers import OrderedPool, start_method, worker_count
 from desktop.models import windows, workflow
-from desktop.models.audit import record_event, record_lasting_event
+from desktop.models.audit import Change, record_event, record_events, record_lasting_event
 from desktop.models.auth import Actor
 from desktop.models.errors import ImportFormatError, ImportIssue, PlanDeskError, ValidationError
 from desktop.models.evidence import MAX_EVIDENCE_BYTES, attach_evidence_bytes
@@ -1965,18 +1965,18 @@ class _Writer:
                         source: str) -> None:
         """One audit event per value and task the file changes (what value_history shows)."""
         stored = _stored_values(self.db, unit_id, item.period, values)[0]
+        changes: list[Change] = []
         for v in values:
             old = stored.get(v.element_id)
             new = (v.value, v.text_value or None, v.comment)
             if old is not None and _same_number(old[0], new[0]) and (old[1] or None) == new[1] \
                     and (old[2] or "") == new[2]:
                 continue
-            record_event(
-                self.db, "value.set", "data_value", f"{unit_id}/{item.period}/{v.element_id}",
+            changes.append(Change(
+                "value.set", "data_value", f"{unit_id}/{item.period}/{v.element_id}",
                 old=None if old is None else {"value": old[0], "text_value": old[1],
                                               "comment": old[2]},
-                new={"value": new[0], "text_value": new[1], "comment": new[2]},
-                user_id=self.actor.user_id, username=self.actor.username, source=source)
+                new={"value": new[0], "text_value": new[1], "comment": new[2]}))
         tasks = _stored_tasks(self.db, unit_id, item.period, item.tasks)
         for t in item.tasks:
             new_task = (t.status.value, t.percent, t.progress_text, t.problems_text,
@@ -1984,11 +1984,12 @@ class _Writer:
             old_task = tasks.get(t.plan_item_id)
             if old_task is not None and tuple(old_task) == new_task:
                 continue
-            record_event(
-                self.db, "task.set", "task_progress", f"{unit_id}/{item.period}/{t.plan_item_id}",
+            changes.append(Change(
+                "task.set", "task_progress", f"{unit_id}/{item.period}/{t.plan_item_id}",
                 old=None if old_task is None else dict(zip(_TASK_KEYS, old_task, strict=True)),
-                new=dict(zip(_TASK_KEYS, new_task, strict=True)),
-                user_id=self.actor.user_id, username=self.actor.username, source=source)
+                new=dict(zip(_TASK_KEYS, new_task, strict=True))))
+        record_events(self.db, changes, user_id=self.actor.user_id,
+                      username=self.actor.username, source=source)
 
     def _write(self, item: ReturnFile) -> dict[str, int] | None:
         """Write one file in one transaction; None (nothing written) if its period is locked.

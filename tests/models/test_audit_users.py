@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from desktop.models.audit import list_events, record_event, verify_chain
+from desktop.models.audit import Change, list_events, record_event, record_events, verify_chain
 from desktop.models.errors import ValidationError
 from desktop.models.users import Role, check_password, create_user, list_users
 
@@ -18,6 +18,22 @@ def test_events_chain_and_verify(db: Database) -> None:
     assert verify_chain(db) == []
     events = list_events(db)
     assert [e.new_value for e in events] == [3, 2]
+
+
+def test_a_batch_of_events_chains_in_order_after_single_ones(db: Database) -> None:
+    record_event(db, "returns.import", "submission", 7, new={"file": "a.xlsx"})
+    record_events(db, [Change("value.set", "data_value", f"3/2024/{n}", old=None, new=n)
+                       for n in range(1, 4)], username="李四", source="file:a.xlsx")
+    record_event(db, "submission.approve", "submission", 7)
+    assert verify_chain(db) == []
+    events = list(reversed(list_events(db)))
+    assert [e.action for e in events] == ["returns.import", "value.set", "value.set",
+                                          "value.set", "submission.approve"]
+    assert [e.new_value for e in events[1:4]] == [1, 2, 3]
+    assert {e.source for e in events[1:4]} == {"file:a.xlsx"}
+    db.execute("DROP TRIGGER audit_event_no_update")
+    db.execute("UPDATE audit_event SET new_value = '5' WHERE id = ?", [events[2].id])
+    assert verify_chain(db) == [events[2].id]
 
 
 def test_audit_events_cannot_be_updated_or_deleted(db: Database) -> None:
