@@ -17,6 +17,11 @@ from desktop.models.progress import Progress, run_job
 
 GENESIS = "0" * 64
 
+# json.dumps with these options, without building an encoder per call (the importer records
+# tens of thousands of events in a batch).
+_value_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_payload_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 
 @dataclass(frozen=True)
 class AuditEvent:
@@ -55,7 +60,7 @@ def _digest(prev_hash: str, at: str, user_id: int | None, username: str, action:
     fields: list[object] = [prev_hash, at, user_id, username, action, entity, entity_id, old, new]
     if source is not None:  # events written before migration 0003 have no source
         fields.append(source)
-    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    payload = _payload_json(fields)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -67,8 +72,8 @@ def _append(db: Database, at: str, action: str, entity: str, entity_id: str, old
             new: object, user_id: int | None, username: str, source: str | None) -> None:
     row = db.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
     prev_hash = row[0] if row else GENESIS
-    old_json = None if old is None else json.dumps(old, ensure_ascii=False, sort_keys=True)
-    new_json = None if new is None else json.dumps(new, ensure_ascii=False, sort_keys=True)
+    old_json = None if old is None else _value_json(old)
+    new_json = None if new is None else _value_json(new)
     digest = _digest(prev_hash, at, user_id, username, action, entity, entity_id,
                      old_json, new_json, source)
     db.execute(
@@ -105,9 +110,9 @@ def record_events(db: Database, changes: Sequence[Change], *, user_id: int | Non
     rows = []
     for change in changes:
         old_json = (None if change.old is None
-                    else json.dumps(change.old, ensure_ascii=False, sort_keys=True))
+                    else _value_json(change.old))
         new_json = (None if change.new is None
-                    else json.dumps(change.new, ensure_ascii=False, sort_keys=True))
+                    else _value_json(change.new))
         digest = _digest(prev_hash, at, user_id, username, change.action, change.entity,
                          change.entity_id, old_json, new_json, source)
         rows.append((at, user_id, username, change.action, change.entity, change.entity_id,
