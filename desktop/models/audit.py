@@ -68,22 +68,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _append(db: Database, at: str, action: str, entity: str, entity_id: str, old: object,
-            new: object, user_id: int | None, username: str, source: str | None) -> None:
-    row = db.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
-    prev_hash = row[0] if row else GENESIS
-    old_json = None if old is None else _value_json(old)
-    new_json = None if new is None else _value_json(new)
-    digest = _digest(prev_hash, at, user_id, username, action, entity, entity_id,
-                     old_json, new_json, source)
-    db.execute(
-        "INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, old_value, "
-        "new_value, prev_hash, hash, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [at, user_id, username, action, entity, entity_id, old_json, new_json, prev_hash,
-         digest, source],
-    )
-
-
 @dataclass(frozen=True)
 class Change:
     """One change of a batch recorded with :func:`record_events`."""
@@ -95,24 +79,20 @@ class Change:
     new: object = None
 
 
-def record_events(db: Database, changes: Sequence[Change], *, user_id: int | None = None,
-                  username: str = "", source: str | None = None) -> None:
-    """Append one event per change, chained in order, with one read and one batch insert.
+def _append(db: Database, at: str, action: str, entity: str, entity_id: str, old: object,
+            new: object, user_id: int | None, username: str, source: str | None) -> None:
+    _insert(db, at, [Change(action, entity, entity_id, old, new)], user_id, username, source)
 
-    For the importer, which records every value a file changes: as many single
-    :func:`record_event` calls would read the last hash and insert once per value.
-    """
-    if not changes:
-        return
+
+def _insert(db: Database, at: str, changes: Sequence[Change], user_id: int | None,
+            username: str, source: str | None) -> None:
+    """Chain the changes after the last event (one read) and insert them (one statement)."""
     row = db.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
     prev_hash = row[0] if row else GENESIS
-    at = _now()
     rows = []
     for change in changes:
-        old_json = (None if change.old is None
-                    else _value_json(change.old))
-        new_json = (None if change.new is None
-                    else _value_json(change.new))
+        old_json = None if change.old is None else _value_json(change.old)
+        new_json = None if change.new is None else _value_json(change.new)
         digest = _digest(prev_hash, at, user_id, username, change.action, change.entity,
                          change.entity_id, old_json, new_json, source)
         rows.append((at, user_id, username, change.action, change.entity, change.entity_id,
@@ -121,6 +101,17 @@ def record_events(db: Database, changes: Sequence[Change], *, user_id: int | Non
     db.conn.executemany(
         "INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, old_value, "
         "new_value, prev_hash, hash, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def record_events(db: Database, changes: Sequence[Change], *, user_id: int | None = None,
+                  username: str = "", source: str | None = None) -> None:
+    """Append one event per change, chained in order, with one read and one batch insert.
+
+    For the importer, which records every value a file changes: as many single
+    :func:`record_event` calls would read the last hash and insert once per value.
+    """
+    if changes:
+        _insert(db, _now(), changes, user_id, username, source)
 
 
 def record_event(
