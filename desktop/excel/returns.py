@@ -102,7 +102,6 @@ __all__ = [
     "parse_reported_value",
     "preview_returns",
     "preview_returns_job",
-    "set_submission_status",
     "summary_line",
 ]
 
@@ -520,19 +519,6 @@ def import_returns_job(
             return ReturnsResult(tuple(outcomes), writer.backup, skipped=tuple(batch.skipped))
     finally:
         db.close()
-
-
-def set_submission_status(db: Database, submission_id: int, status: SubmissionStatus, *,
-                          reason: str = "") -> None:
-    """Set a submission's status; ``submitted`` also stamps ``submitted_at``."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    if status is SubmissionStatus.SUBMITTED:
-        db.execute("UPDATE submission SET status = ?, reason = ?, submitted_at = ?, "
-                   "updated_at = ? WHERE id = ?",
-                   [status.value, reason, stamp, stamp, submission_id])
-    else:
-        db.execute("UPDATE submission SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-                   [status.value, reason, stamp, submission_id])
 
 
 def _parse_percent(raw: CellValue, percent_format: bool) -> ParsedValue:

@@ -30,7 +30,6 @@ from desktop.excel.returns import (
     parse_reported_value,
     preview_returns,
     preview_returns_job,
-    set_submission_status,
 )
 from desktop.excel.template_format import SHEET_ENTRY, SHEET_META, TemplateMeta
 from desktop.excel.templates import build_template
@@ -41,7 +40,7 @@ from desktop.models.plans import list_plans
 from desktop.models.progress import Progress, run_job
 from desktop.models.settings import set_setting
 from desktop.models.store import open_database
-from desktop.models.values import SubmissionStatus, ensure_submission
+from desktop.models.values import ensure_submission
 
 STATION = "CQ-TN-S01"
 OTHER_STATION = "CQ-TN-S02"
@@ -276,7 +275,9 @@ def test_a_period_approved_between_preview_and_import_is_not_written(
         demo_db: Database, tmp_path: Path) -> None:
     preview = preview_returns(demo_db, [filled_return(demo_db, tmp_path)])
     submission = ensure_submission(demo_db, plan_id(demo_db), unit_id(demo_db), PERIOD)
-    set_submission_status(demo_db, submission.id, SubmissionStatus.APPROVED)
+    # Approved by another user of the database meanwhile (the workflow itself would refuse
+    # to approve an empty return; this is the state the writer must not overwrite).
+    demo_db.execute("UPDATE submission SET status = 'approved' WHERE id = ?", [submission.id])
     result = apply_returns(demo_db, preview)
     assert result.outcomes[0].outcome is ImportOutcome.REFUSED
     assert "已审核锁定" in result.outcomes[0].message
