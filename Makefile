@@ -21,7 +21,7 @@ setup: $(STAMP)
 demo: setup $(DEMO_DB)
 
 # Rebuilt when the demo or the schema changes (it is demo data: nothing of a user's is in it).
-$(DEMO_DB): desktop/models/demo.py desktop/models/migrations.py | $(STAMP)
+$(DEMO_DB): desktop/models/demo.py desktop/models/migrations.py resources/demo/tongnan.json | $(STAMP)
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/plandesk --db $(DEMO_DB) demo
 	@echo "演示数据库：$(DEMO_DB)；演示账号 admin / shenhe / s01…s09 / chakan，密码 plandesk-demo"

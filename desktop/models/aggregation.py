@@ -5,10 +5,11 @@ element is aggregated over the reporting units by its own aggregation type (in S
 ``GROUP BY`` per call), and an indicator is then computed once from the aggregated numerator
 and denominator: district rate = Σnumerator / Σdenominator × factor.
 
-Everything here works on one period exactly as stored (``2024`` does not include ``2024Q1``);
-combining periods by an indicator's time semantics is left to a later aggregation engine.
-Missing values stay missing: they are never taken as 0, and every aggregate carries how many
-of the expected units reported it.
+Within a period, each unit's value is the one stored for the period or, failing that, made of
+its months, quarters or halves by the element's time aggregation (a flow adds up, a stock is
+the value at the period's end); combining years by an indicator's time semantics is done in
+:mod:`desktop.models.evaluation`. Missing values stay missing: they are never taken as 0, and
+every aggregate carries how many of the expected units reported it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from desktop.models.indicators import (
     list_indicators,
 )
 from desktop.models.orgunits import OrgUnit, UnitType, get_unit, list_units, open_between
-from desktop.models.periods import Period
+from desktop.models.periods import Period, PeriodType
 from desktop.models.plans import get_plan
 
 #: Why a per-unit indicator value is not computed: one of its elements is entered above the unit.
@@ -54,6 +55,8 @@ class AggregatedValue:
     value: float | None
     reported: int
     expected: int
+    #: Units that reported some parts of the period (months, quarters) but not all it needs.
+    partial: int = 0
 
     @property
     def complete(self) -> bool:
@@ -135,30 +138,90 @@ def _common_parent(db: Database, unit_ids: Sequence[int]) -> int | None:
     return parents.pop() if len(parents) == 1 else None
 
 
-_AGGREGATE_SQL = """
-WITH v AS (
-    SELECT element_id, org_unit_id, value, updated_at FROM data_value
-    WHERE period = :period AND value IS NOT NULL
-      AND org_unit_id IN (SELECT value FROM json_each(:units))
+def _parts(period: Period) -> list[tuple[str, int, int, int]]:
+    """The stored periods a period's value may come from, coarsest first:
+    ``(period id, grain, parts at that grain, whether it ends with the period)``.
+
+    Grain 0 is the period itself; then its halves, quarters and months (those shorter than it).
+    """
+    rows = [(period.id, 0, 1, 1)]
+    for grain, kind in enumerate((PeriodType.HALF, PeriodType.QUARTER, PeriodType.MONTH), 1):
+        children = period.children(kind) if kind is not period.kind else []
+        rows.extend((c.id, grain, len(children), int(c.end == period.end)) for c in children)
+    return rows
+
+
+#: Each unit's value of each element for one period, from what is stored (SQLite, one pass).
+#: A value stored for the period itself is the record. Otherwise it is made of the period's
+#: parts at the coarsest grain that covers the period (halves, quarters, then months), by the
+#: element's time aggregation: ``sum`` and ``average`` need every part of that grain; ``last``
+#: needs the part that ends with the period. A unit whose parts do not cover the period has
+#: no value (a missing month is never taken as 0); it is counted as partial.
+_UNIT_VALUES_CTE = """
+sub AS (
+    SELECT json_extract(value, '$[0]') AS period, json_extract(value, '$[1]') AS grain,
+        json_extract(value, '$[2]') AS parts, json_extract(value, '$[3]') AS is_end
+    FROM json_each(:parts)
+),
+v AS (
+    SELECT d.element_id, d.org_unit_id, d.value, d.updated_at, sub.grain, sub.parts, sub.is_end
+    FROM sub JOIN data_value d ON d.period = sub.period
+    WHERE d.value IS NOT NULL
+      AND d.org_unit_id IN (SELECT value FROM json_each(:units))
+      AND (:elements IS NULL OR d.element_id IN (SELECT value FROM json_each(:elements)))
+),
+per_grain AS (
+    SELECT element_id, org_unit_id, grain, count(*) AS n, max(parts) AS parts,
+        sum(value) AS total, avg(value) AS mean, max(is_end) AS has_end,
+        max(CASE WHEN is_end THEN value END) AS at_end, max(updated_at) AS updated_at
+    FROM v GROUP BY element_id, org_unit_id, grain
+),
+covered AS (
+    SELECT g.element_id, g.org_unit_id, g.updated_at,
+        CASE e.time_aggregation WHEN 'sum' THEN g.total WHEN 'average' THEN g.mean
+            ELSE g.at_end END AS value,
+        row_number() OVER (PARTITION BY g.element_id, g.org_unit_id ORDER BY g.grain) AS pick
+    FROM per_grain g JOIN data_element e ON e.id = g.element_id
+    WHERE CASE e.time_aggregation WHEN 'last' THEN g.has_end ELSE g.n = g.parts END
+),
+unit_value AS (
+    SELECT element_id, org_unit_id, value, updated_at FROM covered WHERE pick = 1
+),
+seen AS (
+    SELECT element_id, org_unit_id FROM per_grain GROUP BY element_id, org_unit_id
+)
+"""
+
+_AGGREGATE_SQL = f"""
+WITH {_UNIT_VALUES_CTE},
+children AS (
+    SELECT * FROM unit_value WHERE org_unit_id IN (SELECT value FROM json_each(:children))
 ),
 latest AS (
     SELECT element_id, value, row_number() OVER (
         PARTITION BY element_id ORDER BY updated_at DESC, org_unit_id DESC) AS rank
-    FROM v
+    FROM children
+),
+partial AS (
+    SELECT s.element_id, count(*) AS units FROM seen s
+    LEFT JOIN unit_value u ON u.element_id = s.element_id AND u.org_unit_id = s.org_unit_id
+    WHERE u.element_id IS NULL
+      AND s.org_unit_id IN (SELECT value FROM json_each(:children))
+    GROUP BY s.element_id
 )
-SELECT e.id AS element_id, e.aggregation AS aggregation, count(v.value) AS reported,
+SELECT e.id AS element_id, e.aggregation AS aggregation, count(c.value) AS reported,
     CASE e.aggregation
-        WHEN 'sum' THEN sum(v.value)
-        WHEN 'average' THEN avg(v.value)
-        WHEN 'min' THEN min(v.value)
-        WHEN 'max' THEN max(v.value)
+        WHEN 'sum' THEN sum(c.value)
+        WHEN 'average' THEN avg(c.value)
+        WHEN 'min' THEN min(c.value)
+        WHEN 'max' THEN max(c.value)
         WHEN 'last' THEN (SELECT l.value FROM latest l WHERE l.element_id = e.id AND l.rank = 1)
     END AS value,
-    p.value AS parent_value
+    (SELECT p.value FROM unit_value p WHERE p.element_id = e.id AND p.org_unit_id = :parent)
+        AS parent_value,
+    coalesce((SELECT units FROM partial WHERE partial.element_id = e.id), 0) AS partial
 FROM data_element e
-LEFT JOIN v ON v.element_id = e.id
-LEFT JOIN data_value p ON p.element_id = e.id AND p.period = :period
-    AND p.org_unit_id = :parent AND p.value IS NOT NULL
+LEFT JOIN children c ON c.element_id = e.id
 WHERE :elements IS NULL OR e.id IN (SELECT value FROM json_each(:elements))
 GROUP BY e.id
 ORDER BY e.id
@@ -173,13 +236,15 @@ def aggregate_elements(
     parent_id: int | None = None,
     element_ids: Iterable[int] | None = None,
 ) -> dict[int, AggregatedValue]:
-    """Every element (or those of ``element_ids``) aggregated over units for exactly one period.
+    """Every element (or those of ``element_ids``) aggregated over units for one period.
 
-    Each element is aggregated over the values the units reported, by its aggregation type:
-    ``sum``, ``average`` (of the units that reported), ``min``, ``max``, ``last`` (the value
-    updated most recently; ties go to the unit with the highest id). An element with
-    aggregation ``none`` is never rolled up: its value is the one stored on ``parent_id``
-    (by default the units' common parent, when they have one), expected once.
+    First each unit's value for the period (see :data:`_UNIT_VALUES_CTE`: the stored value of
+    the period, else its months, quarters or halves combined by the element's time
+    aggregation). Then each element over the units that have a value, by its aggregation
+    type: ``sum``, ``average`` (of the units that reported), ``min``, ``max``, ``last`` (the
+    value updated most recently; ties go to the unit with the highest id). An element with
+    aggregation ``none`` is never rolled up: its value is the one of ``parent_id`` (by default
+    the units' common parent, when they have one), expected once.
 
     Args:
         unit_ids: the units expected to report; ``expected`` is their number.
@@ -194,10 +259,12 @@ def aggregate_elements(
     if parent_id is None:
         parent_id = _common_parent(db, units)
     wanted = None if element_ids is None else json.dumps(list(element_ids))
+    everyone = units + ([parent_id] if parent_id is not None else [])
+    span = Period.parse(period_id(period))
     result: dict[int, AggregatedValue] = {}
     for row in db.query(_AGGREGATE_SQL, {
-        "period": period_id(period), "units": json.dumps(units), "parent": parent_id,
-        "elements": wanted,
+        "parts": json.dumps(_parts(span)), "units": json.dumps(everyone),
+        "children": json.dumps(units), "parent": parent_id, "elements": wanted,
     }):
         if row["aggregation"] == Aggregation.NONE.value:
             value = row["parent_value"]
@@ -205,7 +272,7 @@ def aggregate_elements(
                 value, int(value is not None), int(parent_id is not None))
         else:
             result[row["element_id"]] = AggregatedValue(row["value"], row["reported"],
-                                                         len(units))
+                                                         len(units), row["partial"])
     return result
 
 
@@ -235,15 +302,18 @@ def district_values(db: Database, period: str | Period,
 
 def unit_values(db: Database, period: str | Period,
                 unit_ids: Iterable[int]) -> dict[int, dict[int, float]]:
-    """Each unit's own reported values for one period: ``{unit id: {element id: value}}``.
+    """Each unit's own values for one period: ``{unit id: {element id: value}}``.
 
-    Units without any value are absent; elements a unit did not report are absent.
+    A value stored for the period is taken as is; otherwise it is made of the period's
+    months, quarters or halves as :func:`aggregate_elements` does. Units without any value are
+    absent; elements a unit has no value of are absent.
     """
+    span = Period.parse(period_id(period))
     result: dict[int, dict[int, float]] = {}
     for unit_id, element_id, value in db.execute(
-        "SELECT org_unit_id, element_id, value FROM data_value WHERE period = ? "
-        "AND value IS NOT NULL AND org_unit_id IN (SELECT value FROM json_each(?))",
-        [period_id(period), json.dumps(list(unit_ids))],
+        f"WITH {_UNIT_VALUES_CTE} SELECT org_unit_id, element_id, value FROM unit_value",
+        {"parts": json.dumps(_parts(span)), "units": json.dumps(list(unit_ids)),
+         "elements": None},
     ):
         result.setdefault(unit_id, {})[element_id] = value
     return result
@@ -253,7 +323,7 @@ def _plain(value: AggregatedValue | float | None) -> float | None:
     return value.value if isinstance(value, AggregatedValue) else value
 
 
-def _compute(indicator: Indicator, values: Mapping[int, AggregatedValue | float | None],
+def compute_indicator(indicator: Indicator, values: Mapping[int, AggregatedValue | float | None],
                       names: Mapping[int, str]) -> IndicatorValue:
     """One indicator from element values (already aggregated when it is a district figure).
 
@@ -297,7 +367,7 @@ def indicator_values(db: Database, plan_id: int,
     the denominator is 0.
     """
     names = {e.id: e.name for e in list_elements(db)}
-    return {ind.id: _compute(ind, values, names) for ind in list_indicators(db, plan_id)}
+    return {ind.id: compute_indicator(ind, values, names) for ind in list_indicators(db, plan_id)}
 
 
 def unit_indicator_values(db: Database, plan_id: int, period: str | Period,
@@ -322,7 +392,7 @@ def unit_indicator_values(db: Database, plan_id: int, period: str | Period,
         row: dict[int, IndicatorValue] = {}
         for ind in indicators:
             if station_computable(ind, elements):
-                row[ind.id] = _compute(ind, values, names)
+                row[ind.id] = compute_indicator(ind, values, names)
             else:
                 row[ind.id] = IndicatorValue(None, missing_reason=DISTRICT_ONLY_REASON)
         result[unit_id] = row

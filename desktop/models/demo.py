@@ -19,6 +19,7 @@ from desktop.models.indicators import (
     EntryLevel,
     IndicatorSpec,
     Origin,
+    TimeAggregation,
     TimeSemantics,
     ValueType,
     add_element,
@@ -180,7 +181,8 @@ def _build_elements(db: Database, spec: dict[str, Any]) -> dict[str, int]:
             db, row["code"], row["name"], value_type=ValueType(row["value_type"]),
             aggregation=Aggregation(row["aggregation"]),
             entry_level=EntryLevel(row["entry_level"]), unit=row["unit"],
-            description=row["description"])
+            description=row["description"],
+            time_aggregation=TimeAggregation(row["time_aggregation"]))
         ids[row["code"]] = element.id
     return ids
 

@@ -33,6 +33,25 @@ class Aggregation(StrEnum):
     NONE = "none"  # entered once at the level it applies to; never rolled up
 
 
+class TimeAggregation(StrEnum):
+    """How an element's values for the parts of a period make up the period's value."""
+
+    SUM = "sum"  # an amount in the period (flow): the months add up
+    LAST = "last"  # a count at the period's end (stock): the value at the last day
+    AVERAGE = "average"  # a score or rate reported each part: the mean of the parts
+
+    @property
+    def label(self) -> str:
+        return TIME_AGGREGATION_LABELS[self]
+
+
+TIME_AGGREGATION_LABELS = {
+    TimeAggregation.SUM: "期内累加（流量）",
+    TimeAggregation.LAST: "取期末值（存量）",
+    TimeAggregation.AVERAGE: "期内平均",
+}
+
+
 class EntryLevel(StrEnum):
     STATION = "station"
     DISTRICT = "district"
@@ -142,6 +161,7 @@ class DataElement:
     unit: str = ""
     unit_scale: float = 1.0
     description: str = ""
+    time_aggregation: TimeAggregation = TimeAggregation.LAST
 
 
 @dataclass(frozen=True)
@@ -238,8 +258,11 @@ def add_element(
     unit: str = "",
     unit_scale: float = 1.0,
     description: str = "",
+    time_aggregation: TimeAggregation | None = None,
 ) -> DataElement:
     """Insert a data element and return it; audited.
+
+    ``time_aggregation`` defaults to :func:`default_time_aggregation` of the value type.
 
     Raises:
         PermissionDenied: the acting user may not edit the plan.
@@ -247,9 +270,9 @@ def add_element(
     require_acting(db, Action.EDIT_PLAN, what=f"中的数据项“{name}”")
     cursor = db.execute(
         "INSERT INTO data_element (code, name, value_type, aggregation, entry_level, unit, "
-        "unit_scale, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "unit_scale, description, time_aggregation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [code, name, value_type.value, aggregation.value, entry_level.value, unit, unit_scale,
-         description],
+         description, (time_aggregation or default_time_aggregation(value_type, unit)).value],
     )
     element = get_element(db, int(cursor.lastrowid or 0))
     record_acting_event(db, "element.create", "data_element", element.id,
@@ -263,7 +286,17 @@ def _element(row: dict[str, Any]) -> DataElement:
         value_type=ValueType(row["value_type"]), aggregation=Aggregation(row["aggregation"]),
         entry_level=EntryLevel(row["entry_level"]), unit=row["unit"],
         unit_scale=row["unit_scale"], description=row["description"],
+        time_aggregation=TimeAggregation(row["time_aggregation"]),
     )
+
+
+def default_time_aggregation(value_type: ValueType, unit: str = "") -> TimeAggregation:
+    """The usual time aggregation of a new element: percentages and scores average, other
+    figures are taken at the period's end (a count of what exists). Amounts in a period
+    (checks made, complaints received) must be set to ``sum`` by whoever defines them."""
+    if value_type is ValueType.PERCENTAGE or unit.strip() in ("%", "分"):
+        return TimeAggregation.AVERAGE
+    return TimeAggregation.LAST
 
 
 def get_element(db: Database, element_id: int) -> DataElement:
@@ -689,7 +722,7 @@ def annual_notes(indicator: Indicator) -> dict[int, str]:
 
 
 _ELEMENT_FIELDS = frozenset({"code", "name", "value_type", "aggregation", "entry_level", "unit",
-                             "unit_scale", "description"})
+                             "unit_scale", "description", "time_aggregation"})
 
 
 def update_element(db: Database, element_id: int, **changes: Any) -> DataElement:

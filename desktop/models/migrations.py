@@ -31,6 +31,12 @@ def m0003_reporting_cycle(db: Database) -> None:
     db.executescript(_SCHEMA_0003)
 
 
+@migrations(name="0004_evaluation")
+def m0004_evaluation(db: Database) -> None:
+    """Evaluation: how an element adds up over time, and reviewers' judgements of indicators."""
+    db.executescript(_SCHEMA_0004)
+
+
 def migration_names() -> list[str]:
     """Names of every migration this PlanDesk knows, in order."""
     return [m.name for m in migrations._migrations]
@@ -355,4 +361,41 @@ CREATE TABLE evidence (
     UNIQUE (plan_id, org_unit_id, period, element_id, plan_item_id, sha256)
 );
 CREATE INDEX evidence_unit_period ON evidence(plan_id, org_unit_id, period);
+"""
+
+_SCHEMA_0004 = """
+-- How an element's monthly, quarterly or half-year values make up a longer period's value:
+-- 'sum' for amounts in the period (flows), 'last' for the value at the period's end (stocks),
+-- 'average' for scores and rates reported each sub-period.
+ALTER TABLE data_element ADD COLUMN time_aggregation TEXT NOT NULL DEFAULT 'last'
+    CHECK (time_aggregation IN ('sum', 'last', 'average'));
+-- A guess for existing elements (users check it in the element dialog): counts that make up a
+-- flow or cumulative indicator, and are used by no stock indicator, add up; percentages and
+-- scores average; everything else is a stock.
+UPDATE data_element SET time_aggregation = 'sum'
+WHERE value_type IN ('integer', 'number')
+  AND id IN (SELECT numerator_id FROM indicator WHERE time_semantics IN ('flow', 'cumulative')
+             UNION SELECT denominator_id FROM indicator
+             WHERE time_semantics IN ('flow', 'cumulative') AND denominator_id IS NOT NULL)
+  AND id NOT IN (SELECT numerator_id FROM indicator
+                 WHERE time_semantics = 'stock' AND numerator_id IS NOT NULL
+                 UNION SELECT denominator_id FROM indicator
+                 WHERE time_semantics = 'stock' AND denominator_id IS NOT NULL)
+  AND unit NOT IN ('分', '%');
+UPDATE data_element SET time_aggregation = 'average'
+WHERE value_type = 'percentage' OR unit IN ('分', '%');
+
+-- A reviewer's judgement of an indicator whose target is qualitative or a ranking (or any
+-- indicator the numbers cannot judge), per unit and year.
+CREATE TABLE indicator_judgement (
+    indicator_id INTEGER NOT NULL REFERENCES indicator(id) ON DELETE CASCADE,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE RESTRICT,
+    year INTEGER NOT NULL,
+    progress_class TEXT NOT NULL CHECK (progress_class IN (
+        'achieved', 'ahead', 'on_track', 'behind')),
+    note TEXT NOT NULL DEFAULT '',
+    judged_by INTEGER REFERENCES app_user(id),
+    judged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+    PRIMARY KEY (indicator_id, org_unit_id, year)
+);
 """

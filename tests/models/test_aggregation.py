@@ -172,14 +172,14 @@ def test_missing_values_are_missing_not_zero(db: Database, world: World) -> None
     assert rate.missing_reason == "分子数据项“按期办结件数”无数值"
 
 
-def test_only_the_exact_period_and_the_given_units_count(db: Database, world: World) -> None:
+def test_only_the_period_and_the_given_units_count(db: Database, world: World) -> None:
     s1, s2, s3 = world.stations
     put(db, world, "2024", s1, ALL=10)
-    put(db, world, "2024Q1", s2, ALL=1000)
+    put(db, world, "2024Q1", s2, ALL=1000)  # one quarter does not make a year: partial
     put(db, world, "2023", s3, ALL=1000)
     put(db, world, "2024", world.division, ALL=1000)
     assert district_values(db, "2024", world.district)[world.elements["ALL"]] == \
-        AggregatedValue(10, 1, 3)
+        AggregatedValue(10, 1, 3, partial=1)
     assert aggregate_elements(db, "2024Q1", [s2])[world.elements["ALL"]].value == 1000
 
 
