@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from desktop.models import auth, windows, workflow
+from desktop.models import auth, evaluation, windows, workflow
 from desktop.models.auth import Actor
 from desktop.models.errors import PermissionDenied
+from desktop.models.indicators import list_indicators
 from desktop.models.permissions import Action, allowed, require
 from desktop.models.users import Role
 from desktop.models.values import SubmissionStatus
@@ -26,7 +27,7 @@ ROLES = ("admin", "reviewer", "clerk_own", "clerk_other", "viewer")
 ALLOWED = {
     "admin": set(Action),
     "reviewer": {Action.VIEW, Action.IMPORT, Action.RETURN, Action.APPROVE, Action.REOPEN,
-                 Action.EDIT_PLAN},
+                 Action.EDIT_PLAN, Action.JUDGE},
     "clerk_own": {Action.VIEW, Action.ENTER, Action.SUBMIT, Action.IMPORT},
     "clerk_other": set(),
     "viewer": {Action.VIEW},
@@ -75,6 +76,11 @@ def do(demo: Any, action: Action, actor: Actor) -> object:
     if action is Action.MANAGE_USERS:
         return auth.create_user(db, actor, "newclerk", "long-password", Role.CLERK,
                                 org_unit_id=unit)
+    if action is Action.JUDGE:
+        indicator = list_indicators(db, plan)[0].id
+        evaluation.judge(db, actor, indicator, unit, 2024, evaluation.ProgressClass.AHEAD,
+                         "全市排名第二")
+        return evaluation.evaluate(db, plan, 2024, unit_id=unit)
     raise AssertionError(action)
 
 
