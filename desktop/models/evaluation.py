@@ -389,9 +389,11 @@ class _Values:
             self._indicators[key] = compute_indicator(indicator, self.year(year), self.names)
         return self._indicators[key]
 
-    def completeness(self, indicator: Indicator, year: int) -> tuple[int, int]:
+    def completeness(self, indicator: Indicator, year: int | str,
+                     values: Mapping[int, AggregatedValue] | None = None) -> tuple[int, int]:
         """(reported, expected) of the indicator's elements for the year: the least complete."""
-        values = self.year(year)
+        if values is None:
+            values = self.year(int(year))
         parts = [values[i] for i in (indicator.numerator_id, indicator.denominator_id)
                  if i is not None and i in values]
         if not parts:
@@ -936,7 +938,7 @@ def aggregate_table(db: Database, plan_id: int, period: str, *,
     used = {i for ind in list_indicators(db, plan_id)
             for i in (ind.numerator_id, ind.denominator_id) if i is not None}
     element_rows = []
-    for element_id in sorted(used, key=lambda i: elements[i].code if i in elements else ""):
+    for element_id in sorted(used):
         element = elements.get(element_id)
         agg = aggregated.get(element_id)
         if element is None or agg is None:
@@ -954,10 +956,9 @@ def aggregate_table(db: Database, plan_id: int, period: str, *,
         if unit.unit_type is UnitType.STATION and not station_computable(indicator, elements):
             continue
         iv = compute_indicator(indicator, aggregated, values.names)
+        reported, expected = values.completeness(indicator, span.id, aggregated)
         parts = [aggregated[i] for i in (indicator.numerator_id, indicator.denominator_id)
                  if i is not None and i in aggregated]
-        reported = min((p.reported for p in parts), default=0)
-        expected = max((p.expected for p in parts), default=0)
         indicator_rows.append(AggregateRow(
             "indicator", indicator.id, indicator.code, indicator.name, indicator.unit_printed,
             iv.value, iv.numerator, iv.denominator, reported, expected,
