@@ -158,72 +158,76 @@ def _parts(period: Period) -> list[tuple[str, int, int, int]]:
 #: needs the part that ends with the period. A unit whose parts do not cover the period has
 #: no value (a missing month is never taken as 0); it is counted as partial.
 _UNIT_VALUES_CTE = """
-sub AS (
+sub AS MATERIALIZED (
     SELECT json_extract(value, '$[0]') AS period, json_extract(value, '$[1]') AS grain,
         json_extract(value, '$[2]') AS parts, json_extract(value, '$[3]') AS is_end
     FROM json_each(:parts)
 ),
-v AS (
-    SELECT d.element_id, d.org_unit_id, d.value, d.updated_at, sub.grain, sub.parts, sub.is_end
+per_grain AS MATERIALIZED (
+    SELECT d.element_id, d.org_unit_id, sub.grain, count(*) AS n, max(sub.parts) AS parts,
+        sum(d.value) AS total, avg(d.value) AS mean, max(sub.is_end) AS has_end,
+        max(CASE WHEN sub.is_end THEN d.value END) AS at_end, max(d.updated_at) AS updated_at
     FROM sub JOIN data_value d ON d.period = sub.period
     WHERE d.value IS NOT NULL
       AND d.org_unit_id IN (SELECT value FROM json_each(:units))
       AND (:elements IS NULL OR d.element_id IN (SELECT value FROM json_each(:elements)))
+    GROUP BY d.element_id, d.org_unit_id, sub.grain
 ),
-per_grain AS (
-    SELECT element_id, org_unit_id, grain, count(*) AS n, max(parts) AS parts,
-        sum(value) AS total, avg(value) AS mean, max(is_end) AS has_end,
-        max(CASE WHEN is_end THEN value END) AS at_end, max(updated_at) AS updated_at
-    FROM v GROUP BY element_id, org_unit_id, grain
-),
-covered AS (
-    SELECT g.element_id, g.org_unit_id, g.updated_at,
-        CASE e.time_aggregation WHEN 'sum' THEN g.total WHEN 'average' THEN g.mean
-            ELSE g.at_end END AS value,
-        row_number() OVER (PARTITION BY g.element_id, g.org_unit_id ORDER BY g.grain) AS pick
-    FROM per_grain g JOIN data_element e ON e.id = g.element_id
-    WHERE CASE e.time_aggregation WHEN 'last' THEN g.has_end ELSE g.n = g.parts END
+ranked AS MATERIALIZED (
+    SELECT element_id, org_unit_id, updated_at, ok,
+        CASE WHEN ok THEN value END AS value,
+        row_number() OVER (PARTITION BY element_id, org_unit_id ORDER BY ok DESC, grain)
+            AS pick
+    FROM (
+        SELECT g.element_id, g.org_unit_id, g.grain, g.updated_at,
+            CASE e.time_aggregation WHEN 'sum' THEN g.total WHEN 'average' THEN g.mean
+                ELSE g.at_end END AS value,
+            CASE e.time_aggregation WHEN 'last' THEN g.has_end ELSE g.n = g.parts END AS ok
+        FROM per_grain g JOIN data_element e ON e.id = g.element_id
+    )
 ),
 unit_value AS (
-    SELECT element_id, org_unit_id, value, updated_at FROM covered WHERE pick = 1
-),
-seen AS (
-    SELECT element_id, org_unit_id FROM per_grain GROUP BY element_id, org_unit_id
+    SELECT element_id, org_unit_id, value, updated_at FROM ranked WHERE pick = 1
 )
 """
 
 _AGGREGATE_SQL = f"""
 WITH {_UNIT_VALUES_CTE},
-children AS (
-    SELECT * FROM unit_value WHERE org_unit_id IN (SELECT value FROM json_each(:children))
+children AS MATERIALIZED (
+    SELECT element_id, org_unit_id, value, updated_at FROM unit_value
+    WHERE org_unit_id IN (SELECT value FROM json_each(:children))
 ),
-latest AS (
-    SELECT element_id, value, row_number() OVER (
-        PARTITION BY element_id ORDER BY updated_at DESC, org_unit_id DESC) AS rank
-    FROM children
+agg AS MATERIALIZED (
+    SELECT element_id, count(value) AS reported, count(*) - count(value) AS partial,
+        sum(value) AS total, avg(value) AS mean, min(value) AS low, max(value) AS high
+    FROM children GROUP BY element_id
 ),
-partial AS (
-    SELECT s.element_id, count(*) AS units FROM seen s
-    LEFT JOIN unit_value u ON u.element_id = s.element_id AND u.org_unit_id = s.org_unit_id
-    WHERE u.element_id IS NULL
-      AND s.org_unit_id IN (SELECT value FROM json_each(:children))
-    GROUP BY s.element_id
+latest AS MATERIALIZED (
+    SELECT element_id, value FROM (
+        SELECT c.element_id, c.value, row_number() OVER (
+            PARTITION BY c.element_id ORDER BY c.updated_at DESC, c.org_unit_id DESC) AS rank
+        FROM children c JOIN data_element e ON e.id = c.element_id AND e.aggregation = 'last'
+        WHERE c.value IS NOT NULL
+    ) WHERE rank = 1
+),
+parent AS MATERIALIZED (
+    SELECT element_id, value FROM unit_value WHERE org_unit_id = :parent
 )
-SELECT e.id AS element_id, e.aggregation AS aggregation, count(c.value) AS reported,
+SELECT e.id AS element_id, e.aggregation AS aggregation,
+    coalesce(a.reported, 0) AS reported, coalesce(a.partial, 0) AS partial,
     CASE e.aggregation
-        WHEN 'sum' THEN sum(c.value)
-        WHEN 'average' THEN avg(c.value)
-        WHEN 'min' THEN min(c.value)
-        WHEN 'max' THEN max(c.value)
-        WHEN 'last' THEN (SELECT l.value FROM latest l WHERE l.element_id = e.id AND l.rank = 1)
+        WHEN 'sum' THEN a.total
+        WHEN 'average' THEN a.mean
+        WHEN 'min' THEN a.low
+        WHEN 'max' THEN a.high
+        WHEN 'last' THEN l.value
     END AS value,
-    (SELECT p.value FROM unit_value p WHERE p.element_id = e.id AND p.org_unit_id = :parent)
-        AS parent_value,
-    coalesce((SELECT units FROM partial WHERE partial.element_id = e.id), 0) AS partial
+    p.value AS parent_value
 FROM data_element e
-LEFT JOIN children c ON c.element_id = e.id
+LEFT JOIN agg a ON a.element_id = e.id
+LEFT JOIN latest l ON l.element_id = e.id
+LEFT JOIN parent p ON p.element_id = e.id
 WHERE :elements IS NULL OR e.id IN (SELECT value FROM json_each(:elements))
-GROUP BY e.id
 ORDER BY e.id
 """
 
@@ -311,7 +315,8 @@ def unit_values(db: Database, period: str | Period,
     span = Period.parse(period_id(period))
     result: dict[int, dict[int, float]] = {}
     for unit_id, element_id, value in db.execute(
-        f"WITH {_UNIT_VALUES_CTE} SELECT org_unit_id, element_id, value FROM unit_value",
+        f"WITH {_UNIT_VALUES_CTE} SELECT org_unit_id, element_id, value FROM unit_value "
+        "WHERE value IS NOT NULL",
         {"parts": json.dumps(_parts(span)), "units": json.dumps(list(unit_ids)),
          "elements": None},
     ):

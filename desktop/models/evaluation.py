@@ -361,15 +361,31 @@ def default_year(db: Database, plan_id: int, today: date) -> int:
     return int(row[0]) if row and row[0] is not None else plan.start_year
 
 
+class _OwnValues:
+    """Several units' own yearly values, read for all of them in one statement per year."""
+
+    def __init__(self, db: Database, unit_ids: Sequence[int]) -> None:
+        self.db = db
+        self.unit_ids = list(unit_ids)
+        self._years: dict[int, dict[int, dict[int, float]]] = {}
+
+    def of(self, unit_id: int, year: int) -> dict[int, float]:
+        if year not in self._years:
+            self._years[year] = unit_values(self.db, str(year), self.unit_ids)
+        return self._years[year].get(unit_id, {})
+
+
 class _Values:
     """A unit's yearly element values, read once per year and kept."""
 
-    def __init__(self, db: Database, unit: OrgUnit, elements: Mapping[int, DataElement]) -> None:
+    def __init__(self, db: Database, unit: OrgUnit, elements: Mapping[int, DataElement],
+                 own: _OwnValues | None = None) -> None:
         self.db = db
         self.unit = unit
         self.elements = elements
         self.names = {i: e.name for i, e in elements.items()}
         self.aggregates = unit.unit_type in (UnitType.DISTRICT_BUREAU, UnitType.CITY)
+        self._own = own or _OwnValues(db, [unit.id])
         self._years: dict[int, Mapping[int, AggregatedValue]] = {}
         self._indicators: dict[tuple[int, int], IndicatorValue] = {}
 
@@ -378,7 +394,7 @@ class _Values:
             if self.aggregates:
                 self._years[year] = district_values(self.db, str(year), self.unit.id)
             else:
-                own = unit_values(self.db, str(year), [self.unit.id]).get(self.unit.id, {})
+                own = self._own.of(self.unit.id, year)
                 self._years[year] = {i: AggregatedValue(own.get(i), int(i in own), 1)
                                      for i in self.elements}
         return self._years[year]
@@ -727,8 +743,10 @@ def station_comparison(db: Database, plan_id: int, indicator_id: int, year: int,
         indicator.numerator_id is not None
         and elements[indicator.numerator_id].aggregation.value in ("average", "min", "max"))
     result = []
-    for station in reporting_units(db, district.id, str(year)):
-        values = _Values(db, station, elements)
+    stations = reporting_units(db, district.id, str(year))
+    own = _OwnValues(db, [s.id for s in stations])
+    for station in stations:
+        values = _Values(db, station, elements, own)
         judged = _evaluate(indicator, values, plan, year, tol,
                            _judgements(db, plan_id, station.id, year))
         if not intensive:
