@@ -33,6 +33,7 @@ from desktop.models.errors import (
     ValidationError,
 )
 from desktop.models.indicators import (
+    TIME_AGGREGATION_LABELS,
     TIME_SEMANTICS_LABELS,
     Aggregation,
     Attribute,
@@ -43,6 +44,7 @@ from desktop.models.indicators import (
     IndicatorSpec,
     Origin,
     TargetType,
+    TimeAggregation,
     TimeSemantics,
     ValueType,
     add_element,
@@ -187,6 +189,7 @@ ELEMENT_COLUMNS = (
     Column("名称", 28),
     Column("值类型", 9),
     Column("汇总方式", 10),
+    Column("时间汇总", 16, ("时间汇总方式",)),  # optional: older workbooks lack it
     Column("填报层级", 12),
     Column("计量单位", 9),
     Column("换算系数", 9),
@@ -208,6 +211,12 @@ AGGREGATION_LABELS = {Aggregation.SUM: "求和", Aggregation.AVERAGE: "平均",
                       Aggregation.LAST: "取最新", Aggregation.MIN: "最小值",
                       Aggregation.MAX: "最大值", Aggregation.NONE: "不汇总"}
 ENTRY_LEVEL_LABELS = {EntryLevel.STATION: "市场监管所", EntryLevel.DISTRICT: "区局"}
+#: Short words for a time aggregation that people write by hand, beside the full labels.
+_TIME_AGGREGATION_WORDS = {
+    TimeAggregation.SUM: ("期内累加", "累加", "流量"),
+    TimeAggregation.LAST: ("取期末值", "期末值", "存量"),
+    TimeAggregation.AVERAGE: ("平均",),
+}
 ATTRIBUTE_LABELS = {a: a.label for a in Attribute}
 DIRECTION_LABELS = {d: d.label for d in Direction}
 ORIGIN_LABELS = {o: o.label for o in Origin}
@@ -392,8 +401,9 @@ class _Exporter:
 
     def element_sheet(self) -> _SheetData:
         rows = [[e.code, e.name, VALUE_TYPE_LABELS[e.value_type],
-                 AGGREGATION_LABELS[e.aggregation], ENTRY_LEVEL_LABELS[e.entry_level], e.unit,
-                 _number(e.unit_scale), e.description] for e in self.elements]
+                 AGGREGATION_LABELS[e.aggregation], TIME_AGGREGATION_LABELS[e.time_aggregation],
+                 ENTRY_LEVEL_LABELS[e.entry_level], e.unit, _number(e.unit_scale),
+                 e.description] for e in self.elements]
         return _SheetData(SHEET_ELEMENTS, ELEMENT_COLUMNS, rows)
 
     def annual_years(self) -> list[int]:
@@ -746,6 +756,20 @@ class _Row:
             self.issue(header, f"“{header}”应为 {allowed} 之一，而这里是“{text}”。")
             return default
         return found
+
+    def time_aggregation(self, header: str) -> TimeAggregation | None:
+        """The time aggregation named by its label, its English code or a short word
+        (流量, 存量, 平均 …); None when the cell is empty or the column absent."""
+        text = self.text(header)
+        if not text:
+            return None
+        wanted = "".join(text.split()).replace("(", "（").replace(")", "）")
+        for member, words in _TIME_AGGREGATION_WORDS.items():
+            if wanted in (member.label, member.value, *words):
+                return member
+        allowed = "、".join(TIME_AGGREGATION_LABELS.values())
+        self.issue(header, f"“{header}”应为 {allowed} 之一，而这里是“{text}”。")
+        return None
 
     def date_text(self, header: str) -> str | None:
         text = self.text(header)
@@ -1154,6 +1178,9 @@ class _Importer:
                 continue
             value_type = row.choice("值类型", VALUE_TYPE_LABELS, ValueType.INTEGER)
             aggregation = row.choice("汇总方式", AGGREGATION_LABELS, Aggregation.SUM)
+            # Absent in workbooks written before PlanDesk knew it: a new element then gets
+            # the usual one for its type, an existing one keeps its own.
+            time_aggregation = row.time_aggregation("时间汇总")
             entry_level = row.choice("填报层级", ENTRY_LEVEL_LABELS, EntryLevel.STATION)
             unit, scale = row.text("计量单位"), row.decimal("换算系数", 1.0)
             description = row.raw("说明")
@@ -1161,12 +1188,14 @@ class _Importer:
                 "name": name, "value_type": value_type, "aggregation": aggregation,
                 "entry_level": entry_level, "unit": unit, "unit_scale": scale,
                 "description": description}
+            if time_aggregation is not None:
+                wanted["time_aggregation"] = time_aggregation
             existing = known.get(code)
             if existing is None:
                 element = add_element(
                     self.db, code, name, value_type=value_type, aggregation=aggregation,
                     entry_level=entry_level, unit=unit, unit_scale=scale,
-                    description=description)
+                    description=description, time_aggregation=time_aggregation)
                 self.counts["elements_created"] += 1
             else:
                 element = existing
@@ -1618,7 +1647,7 @@ class _Importer:
 
 _ELEMENT_FIELD_LABELS = {"name": "名称", "value_type": "值类型", "aggregation": "汇总方式",
                          "entry_level": "填报层级", "unit": "计量单位", "unit_scale": "换算系数",
-                         "description": "说明"}
+                         "description": "说明", "time_aggregation": "时间汇总"}
 
 
 def _match_items(existing: list[PlanItem], rows: list[_ItemRow]) -> dict[int, PlanItem]:

@@ -58,7 +58,13 @@ from desktop.models.audit import Change, record_event, record_events, record_las
 from desktop.models.auth import Actor
 from desktop.models.errors import ImportFormatError, ImportIssue, PlanDeskError, ValidationError
 from desktop.models.evidence import MAX_EVIDENCE_BYTES, attach_evidence_bytes
-from desktop.models.indicators import Aggregation, DataElement, EntryLevel, ValueType
+from desktop.models.indicators import (
+    Aggregation,
+    DataElement,
+    EntryLevel,
+    TimeAggregation,
+    ValueType,
+)
 from desktop.models.periods import Period, PeriodType
 from desktop.models.permissions import Action, require
 from desktop.models.progress import Progress, run_job
@@ -1818,7 +1824,8 @@ def _data_element(row: dict[str, Any]) -> DataElement:
         id=row["id"], code=row["code"], name=row["name"],
         value_type=ValueType(row["value_type"]), aggregation=Aggregation(row["aggregation"]),
         entry_level=EntryLevel(row["entry_level"]), unit=row["unit"],
-        unit_scale=row["unit_scale"], description=row["description"])
+        unit_scale=row["unit_scale"], description=row["description"],
+        time_aggregation=TimeAggregation(row["time_aggregation"]))
 
 
 def _previous(period: Period) -> Period:

@@ -244,6 +244,12 @@ def plan_version_hash(db: Database, plan_id: int) -> str:
 
     Two databases holding the same plan definition (e.g. a district and the stations it sent
     the plan workbook to) give the same hash; editing an element or a task changes it.
+
+    An element's time aggregation is left out on purpose: it does not change what a unit
+    enters for one period (a month's figure is the same whether the year adds the months up
+    or takes the last), only how periods combine afterwards. Leaving it out keeps every
+    template written before PlanDesk knew it importable, and lets a district correct it
+    without sending new templates.
     """
     plan = db.execute("SELECT code FROM plan WHERE id = ?", [plan_id]).fetchone()
     elements = db.execute(

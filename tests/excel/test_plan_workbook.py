@@ -23,11 +23,15 @@ from desktop.excel.plan_workbook import (
 from desktop.models.assignments import assignments_by_item, set_assignments
 from desktop.models.audit import list_events
 from desktop.models.indicators import (
+    TimeAggregation,
+    default_time_aggregation,
     find_indicator,
     indicator_units,
+    list_elements,
     list_indicators,
     set_annual_targets,
     set_indicator_units,
+    update_element,
     update_indicator,
 )
 from desktop.models.orgunits import UnitType, get_unit_by_code, list_units, update_unit
@@ -489,6 +493,96 @@ def test_a_station_receives_its_plan_from_the_district(exported: Path) -> None:
     assert "大佛街道" in towns
 
 
+
+# --- the elements' time aggregation -------------------------------------------------------------
+
+
+def element_times(db: Database) -> dict[str, TimeAggregation]:
+    return {e.code: e.time_aggregation for e in list_elements(db)}
+
+
+def test_the_elements_time_aggregation_comes_back_from_the_workbook(
+        demo_db: Database, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    elements = list_elements(demo_db)
+    # against the default of each element's type, so that a lost column would show
+    update_element(demo_db, elements[0].id, time_aggregation=TimeAggregation.SUM)
+    update_element(demo_db, elements[1].id, time_aggregation=TimeAggregation.AVERAGE)
+    path = export_plan(demo_db, 1, tmp_path / "规划.xlsx").path
+    ws = load_workbook(path)["数据项"]
+    column = column_of(ws, "时间汇总")
+    assert ws.cell(row_of(ws, "代码", elements[0].code), column).value == "期内累加（流量）"
+    assert ws.cell(row_of(ws, "代码", elements[1].code), column).value == "期内平均"
+    again, fresh = round_trip(path, tmp_path)
+    used = {str(ws.cell(r, 1).value) for r in range(2, ws.max_row + 1)}
+    expected = {c: t for c, t in element_times(demo_db).items() if c in used}
+    assert len(set(expected.values())) == 3  # all three kinds travel
+    assert element_times(fresh) == expected
+    assert sheet_values(again) == sheet_values(path)
+
+
+def test_a_workbook_without_the_time_aggregation_column_still_imports(
+        demo_db: Database, tmp_path: Path) -> None:
+    path = export_plan(demo_db, 1, tmp_path / "规划.xlsx").path
+
+    def drop_column(book: Any) -> None:  # as PlanDesk wrote it before the column existed
+        ws = book["数据项"]
+        ws.delete_cols(column_of(ws, "时间汇总"))
+
+    old = edit(path, tmp_path / "旧版.xlsx", drop_column)
+    fresh = open_memory_database()
+    result = import_plan(fresh, old)
+    assert result.ok, [str(i) for i in result.issues]
+    elements = list_elements(fresh)
+    assert elements
+    for element in elements:
+        assert element.time_aggregation is default_time_aggregation(element.value_type,
+                                                                     element.unit)
+    # and into the database that has the elements: they keep their own, without a warning
+    again = import_plan(demo_db, old)
+    assert again.ok
+    assert not [i for i in again.warnings if "数据项" in i.message and "已存在" in i.message]
+
+
+def test_time_aggregation_may_be_written_in_short_words(
+        demo_db: Database, tmp_path: Path) -> None:
+    path = export_plan(demo_db, 1, tmp_path / "规划.xlsx").path
+    codes: list[str] = []
+
+    def hand_written(book: Any) -> None:
+        ws = book["数据项"]
+        column = column_of(ws, "时间汇总")
+        for row, text in zip(range(2, 6), ("流量", " 存量 ", "期内累加(流量)", "average"),
+                             strict=True):
+            ws.cell(row, column).value = text
+            codes.append(str(ws.cell(row, 1).value))
+        ws.cell(6, column).value = None  # empty: the usual one for the type
+
+    edited = edit(path, tmp_path / "手写.xlsx", hand_written)
+    fresh = open_memory_database()
+    result = import_plan(fresh, edited)
+    assert result.ok, [str(i) for i in result.issues]
+    times = element_times(fresh)
+    assert [times[c] for c in codes] == [TimeAggregation.SUM, TimeAggregation.LAST,
+                                         TimeAggregation.SUM, TimeAggregation.AVERAGE]
+
+
+def test_a_changed_time_aggregation_of_a_known_element_is_a_warning(
+        demo_db: Database, tmp_path: Path) -> None:
+    path = export_plan(demo_db, 1, tmp_path / "规划.xlsx").path
+    element = list_elements(demo_db)[0]
+    other = next(t for t in TimeAggregation if t is not element.time_aggregation)
+
+    def changes(book: Any) -> None:
+        ws = book["数据项"]
+        ws.cell(row_of(ws, "代码", element.code), column_of(ws, "时间汇总")).value = other.label
+
+    result = import_plan(demo_db, edit(path, tmp_path / "改.xlsx", changes))
+    assert result.ok
+    assert any("时间汇总" in i.message and element.code in i.message for i in result.warnings)
+    assert element_times(demo_db)[element.code] is element.time_aggregation
+
 # --- refused files ----------------------------------------------------------------------------
 
 
@@ -612,3 +706,19 @@ def test_a_hand_made_table_cannot_overwrite_an_existing_plan(
 
     path = edit(path, tmp_path / "覆盖.xlsx", changes)
     assert_refused(demo_db, path, "规划", 2, "B", "只能新建规划")
+
+
+def test_an_unknown_time_aggregation_is_refused_at_its_cell(
+        demo_db: Database, exported: Path, tmp_path: Path) -> None:
+    from openpyxl.utils import get_column_letter
+
+    place: dict[str, Any] = {}
+
+    def changes(book: Any) -> None:
+        ws = book["数据项"]
+        place["column"] = get_column_letter(column_of(ws, "时间汇总"))
+        ws.cell(3, column_of(ws, "时间汇总")).value = "按季度"
+
+    path = edit(exported, tmp_path / "错时间汇总.xlsx", changes)
+    assert_refused(open_memory_database(), path, "数据项", 3, place["column"],
+                   "“时间汇总”应为 期内累加（流量）、取期末值（存量）、期内平均 之一")

@@ -345,6 +345,21 @@ def test_a_template_of_another_plan_version_is_refused(demo_db: Database, tmp_pa
     assert "模板来自规划的其他版本" in messages(item)
 
 
+def test_a_template_still_imports_after_an_elements_time_aggregation_is_corrected(
+        demo_db: Database, tmp_path: Path) -> None:
+    # what a unit enters for one period does not depend on how periods combine afterwards
+    path = filled_return(demo_db, tmp_path)
+    current = demo_db.execute(
+        "SELECT time_aggregation FROM data_element WHERE code = 'ENT_TOTAL'").fetchone()[0]
+    other = "sum" if current != "sum" else "last"
+    demo_db.execute("UPDATE data_element SET time_aggregation = ? WHERE code = 'ENT_TOTAL'",
+                    [other])
+    preview = preview_returns(demo_db, [path])
+    item = only(preview)
+    assert item.status is ReturnStatus.NEW, messages(item)
+    assert apply_returns(demo_db, preview).ok
+    assert stored_numbers(demo_db, period=PERIOD) == plausible(demo_db)
+
 def test_a_header_copied_from_another_unit_is_refused(demo_db: Database, tmp_path: Path) -> None:
     def relabel(book: Any) -> None:
         book[SHEET_ENTRY]["D2"] = OTHER_STATION

@@ -25,8 +25,10 @@ from desktop.models.indicators import (
     Aggregation,
     DataElement,
     EntryLevel,
+    TimeAggregation,
     ValueType,
     add_element,
+    default_time_aggregation,
     delete_element,
     get_element,
     list_elements,
@@ -43,6 +45,14 @@ from desktop.views.item_models import (
     ElementTableModel,
 )
 from desktop.views.undo import DatabaseCommand
+
+TIME_AGGREGATION_TIP = (
+    "月度、季度等各期的数值如何合成年度（或更长期间）的值：\n"
+    "· 期内累加（流量）：期间内发生的量，各月相加，如检查户次、受理投诉件数；\n"
+    "· 取期末值（存量）：期末时点的数，取期间最后一期的值，如市场主体数、在册特种设备数；\n"
+    "· 期内平均：每期报送的评分、比率，取各期平均。\n"
+    "选错会使年度汇总出错：存量按月相加会成倍放大，流量只取期末会漏掉前几个月。"
+)
 
 
 class ElementFormDialog(FormDialog):
@@ -64,14 +74,26 @@ class ElementFormDialog(FormDialog):
                                       element.value_type.value if element else "integer")
         self.aggregation = self._combo(AGGREGATION_LABELS,
                                        element.aggregation.value if element else "sum")
+        self.time_aggregation = self._combo(
+            {t.value: t.label for t in TimeAggregation},
+            (element.time_aggregation if element else self._default_time()).value)
+        self.time_aggregation.setToolTip(TIME_AGGREGATION_TIP)
+        # A new element's time aggregation follows its type and unit (percentages and scores
+        # average) until the user picks one.
+        self._time_chosen = element is not None
+        self.time_aggregation.activated.connect(self._on_time_aggregation_activated)
+        self.value_type.currentIndexChanged.connect(self._on_kind_changed)
+        self.unit.textChanged.connect(self._on_kind_changed)
         self.entry_level = self._combo(ENTRY_LEVEL_LABELS,
                                        element.entry_level.value if element else "station")
         self.description = QLineEdit(element.description if element else "")
         for label, widget in (("代码：", self.code), ("名称：", self.name), ("单位：", self.unit),
                               ("换算系数：", self.scale), ("类型：", self.value_type),
-                              ("汇总方式：", self.aggregation), ("填报层级：", self.entry_level),
-                              ("说明：", self.description)):
+                              ("汇总方式：", self.aggregation),
+                              ("时间汇总：", self.time_aggregation),
+                              ("填报层级：", self.entry_level), ("说明：", self.description)):
             form.addRow(label, widget)
+        form.labelForField(self.time_aggregation).setToolTip(TIME_AGGREGATION_TIP)
         form.addRow(QLabel("比率不要作为数据项直接汇总：请分别建立分子、分母两个数据项。"))
         form.addRow(self.error)
         form.addRow(self.buttons)
@@ -84,6 +106,18 @@ class ElementFormDialog(FormDialog):
         box.setCurrentIndex(box.findData(current))
         return box
 
+    def _default_time(self) -> TimeAggregation:
+        return default_time_aggregation(ValueType(self.value_type.currentData()),
+                                        self.unit.text())
+
+    def _on_time_aggregation_activated(self, _index: int) -> None:
+        self._time_chosen = True
+
+    def _on_kind_changed(self) -> None:
+        if not self._time_chosen:
+            self.time_aggregation.setCurrentIndex(
+                self.time_aggregation.findData(self._default_time().value))
+
     def values(self) -> dict[str, Any]:
         return {
             "code": self.code.text().strip(), "name": self.name.text().strip(),
@@ -91,6 +125,7 @@ class ElementFormDialog(FormDialog):
             "value_type": ValueType(self.value_type.currentData()),
             "aggregation": Aggregation(self.aggregation.currentData()),
             "entry_level": EntryLevel(self.entry_level.currentData()),
+            "time_aggregation": TimeAggregation(self.time_aggregation.currentData()),
             "description": self.description.text().strip(),
         }
 
@@ -180,7 +215,7 @@ class ElementsDialog(QDialog):
         kept = get_element(self.context.db, element.id)
         values = {k: getattr(kept, k) for k in ("name", "value_type", "aggregation",
                                                   "entry_level", "unit", "unit_scale",
-                                                  "description")}
+                                                  "description", "time_aggregation")}
         state: dict[str, int] = {"id": kept.id}
 
         def undo(db: Any) -> None:
