@@ -40,6 +40,7 @@ test-fast: setup
 bench: setup
 	$(OFFSCREEN) $(BIN)/python bench/run.py
 	$(OFFSCREEN) $(BIN)/python bench/import_bench.py
+	$(OFFSCREEN) $(BIN)/python bench/aggregate_bench.py
 
 package: setup
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
