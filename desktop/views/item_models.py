@@ -388,7 +388,7 @@ ENTRY_LEVEL_LABELS = {"station": "各所填报", "district": "区级录入"}
 class ElementTableModel(_ListTableModel):
     """Data elements: the raw figures units report."""
 
-    headers = ("代码", "名称", "单位", "类型", "汇总方式", "填报层级", "说明")
+    headers = ("代码", "名称", "单位", "类型", "汇总方式", "时间汇总", "填报层级", "说明")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -410,8 +410,8 @@ class ElementTableModel(_ListTableModel):
             return None
         e = self._rows[index.row()]
         return (e.code, e.name, e.unit, VALUE_TYPE_LABELS[e.value_type.value],
-                AGGREGATION_LABELS[e.aggregation.value], ENTRY_LEVEL_LABELS[e.entry_level.value],
-                e.description)[index.column()]
+                AGGREGATION_LABELS[e.aggregation.value], e.time_aggregation.label,
+                ENTRY_LEVEL_LABELS[e.entry_level.value], e.description)[index.column()]
 
 
 class OutlineNodeTreeModel(_ObjectTreeModel):

@@ -70,6 +70,8 @@ def test_a_new_elements_time_aggregation_is_chosen_in_the_form_and_saved(
     added = dialog.model.element(19)
     assert added.name == "特种设备检验数"
     assert added.time_aggregation is TimeAggregation.SUM
+    column = dialog.model.headers.index("时间汇总")
+    assert dialog.model.index(19, column).data() == "期内累加（流量）"
 
 
 def test_a_new_percentage_element_averages_over_time_until_the_user_chooses(
