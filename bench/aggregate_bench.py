@@ -187,7 +187,10 @@ def _values(kinds: list[tuple[int, Any]], stations: list[int]
 
 
 #: What a person writes by hand: the stations' months of the year grouped by element. It does
-#: not check that each station reported every month (PlanDesk does, and counts who did).
+#: not check that each station reported every month (PlanDesk does, and counts who did). It is
+#: the fastest plain GROUP BY we found: written as a join on org_unit, SQLite reads the months
+#: through the unit index and takes 4–5 s; with the stations in a subquery kept off the index
+#: (``+d.org_unit_id``) it scans the months by the primary key, as PlanDesk does, in about 1 s.
 BARE_SQL = """
 SELECT d.element_id,
     CASE e.time_aggregation
@@ -197,8 +200,8 @@ SELECT d.element_id,
     END AS value
 FROM data_value d
 JOIN data_element e ON e.id = d.element_id
-JOIN org_unit u ON u.id = d.org_unit_id
-WHERE u.parent_id = :bureau AND d.period BETWEEN :first AND :last
+WHERE d.period BETWEEN :first AND :last
+  AND +d.org_unit_id IN (SELECT id FROM org_unit WHERE parent_id = :bureau)
 GROUP BY d.element_id
 """
 

@@ -163,10 +163,12 @@ sub AS MATERIALIZED (
         json_extract(value, '$[2]') AS parts, json_extract(value, '$[3]') AS is_end
     FROM json_each(:parts)
 ),
+grains AS MATERIALIZED (
+    SELECT grain, max(parts) AS parts FROM sub GROUP BY grain
+),
 per_grain AS MATERIALIZED (
-    SELECT d.element_id, d.org_unit_id, sub.grain, count(*) AS n, max(sub.parts) AS parts,
-        sum(d.value) AS total, avg(d.value) AS mean, max(sub.is_end) AS has_end,
-        max(CASE WHEN sub.is_end THEN d.value END) AS at_end, max(d.updated_at) AS updated_at
+    SELECT d.element_id, d.org_unit_id, sub.grain, count(*) AS n, sum(d.value) AS total,
+        max(CASE WHEN sub.is_end THEN d.value END) AS at_end
     FROM sub JOIN data_value d ON d.period = sub.period
     WHERE d.value IS NOT NULL
       AND d.org_unit_id IN (SELECT value FROM json_each(:units))
@@ -174,44 +176,56 @@ per_grain AS MATERIALIZED (
     GROUP BY d.element_id, d.org_unit_id, sub.grain
 ),
 ranked AS MATERIALIZED (
-    SELECT element_id, org_unit_id, updated_at, ok,
+    SELECT element_id, org_unit_id, grain, ok,
         CASE WHEN ok THEN value END AS value,
         row_number() OVER (PARTITION BY element_id, org_unit_id ORDER BY ok DESC, grain)
             AS pick
     FROM (
-        SELECT g.element_id, g.org_unit_id, g.grain, g.updated_at,
-            CASE e.time_aggregation WHEN 'sum' THEN g.total WHEN 'average' THEN g.mean
+        SELECT g.element_id, g.org_unit_id, g.grain,
+            CASE e.time_aggregation WHEN 'sum' THEN g.total WHEN 'average' THEN g.total / g.n
                 ELSE g.at_end END AS value,
-            CASE e.time_aggregation WHEN 'last' THEN g.has_end ELSE g.n = g.parts END AS ok
+            CASE e.time_aggregation WHEN 'last' THEN g.at_end IS NOT NULL
+                ELSE g.n = (SELECT parts FROM grains WHERE grains.grain = g.grain) END AS ok
         FROM per_grain g JOIN data_element e ON e.id = g.element_id
     )
 ),
 unit_value AS (
-    SELECT element_id, org_unit_id, value, updated_at FROM ranked WHERE pick = 1
+    SELECT element_id, org_unit_id, value, grain FROM ranked WHERE pick = 1
 )
 """
 
 _AGGREGATE_SQL = f"""
 WITH {_UNIT_VALUES_CTE},
 children AS MATERIALIZED (
-    SELECT element_id, org_unit_id, value, updated_at FROM unit_value
-    WHERE org_unit_id IN (SELECT value FROM json_each(:children))
+    SELECT element_id, org_unit_id, value, grain FROM ranked
+    WHERE pick = 1 AND org_unit_id IN (SELECT value FROM json_each(:children))
 ),
 agg AS MATERIALIZED (
     SELECT element_id, count(value) AS reported, count(*) - count(value) AS partial,
         sum(value) AS total, avg(value) AS mean, min(value) AS low, max(value) AS high
     FROM children GROUP BY element_id
 ),
+-- For the elements aggregated as ``last`` over units: when each unit's value was updated (the
+-- latest of the parts it is made of), read for those elements only.
+updated AS MATERIALIZED (
+    SELECT d.element_id, d.org_unit_id, sub.grain, max(d.updated_at) AS updated_at
+    FROM sub JOIN data_value d ON d.period = sub.period
+        AND d.element_id IN (SELECT id FROM data_element WHERE aggregation = 'last')
+    WHERE d.value IS NOT NULL
+    GROUP BY d.element_id, d.org_unit_id, sub.grain
+),
 latest AS MATERIALIZED (
     SELECT element_id, value FROM (
         SELECT c.element_id, c.value, row_number() OVER (
-            PARTITION BY c.element_id ORDER BY c.updated_at DESC, c.org_unit_id DESC) AS rank
+            PARTITION BY c.element_id ORDER BY u.updated_at DESC, c.org_unit_id DESC) AS rank
         FROM children c JOIN data_element e ON e.id = c.element_id AND e.aggregation = 'last'
+        JOIN updated u ON u.element_id = c.element_id AND u.org_unit_id = c.org_unit_id
+            AND u.grain = c.grain
         WHERE c.value IS NOT NULL
     ) WHERE rank = 1
 ),
 parent AS MATERIALIZED (
-    SELECT element_id, value FROM unit_value WHERE org_unit_id = :parent
+    SELECT element_id, value FROM ranked WHERE pick = 1 AND org_unit_id = :parent
 )
 SELECT e.id AS element_id, e.aggregation AS aggregation,
     coalesce(a.reported, 0) AS reported, coalesce(a.partial, 0) AS partial,
