@@ -31,6 +31,7 @@ from desktop.models.store import backup_database, open_database, schema_version
 from desktop.models.users import Role
 from desktop.views.context import AppContext
 from desktop.views.feedback import show_error
+from desktop.views.pages.dashboard import DashboardPage
 from desktop.views.pages.entry import EntryPage
 from desktop.views.pages.inbox import InboxPage
 from desktop.views.pages.indicators import IndicatorsPage
@@ -44,8 +45,6 @@ from desktop.views.worker import JobWorker, start_background, start_job
 
 #: Pages not built yet and what they will do.
 PLANNED_PAGES: tuple[tuple[str, str], ...] = (
-    ("汇总", "按数据项的汇总方式和指标的时间口径汇总全区数值，比率按分子分母之和重新计算，"
-             "判断进度类别并预警。"),
     ("考核", "制定年度考核方案，各所自评、区局复评，计算总分、等次和排名，生成通报。"),
     ("报表", "一键生成年度监测评估报告、考核评分表、中期和总结评估报告、任务台账 PDF。"),
     ("设置", "管理用户和角色、数据文件夹、自动备份和本机角色（区局 / 所 / 市局）。"),
@@ -74,6 +73,7 @@ class MainWindow(QMainWindow):
         self.entry_page = EntryPage(context)
         self.review_page = ReviewPage(context)
         self.overview_page = OverviewPage(context, self.load_demo)
+        self.dashboard_page = DashboardPage(context)
         built: list[QWidget] = [
             self.overview_page,
             self.indicators_page,
@@ -82,12 +82,16 @@ class MainWindow(QMainWindow):
             self.inbox_page,
             self.entry_page,
             self.review_page,
+            self.dashboard_page,
         ]
         self.tasks_page.new_indicator_requested.connect(self._on_new_indicator_requested)
         self.inbox_page.open_entry.connect(self.open_entry)
         self.review_page.import_requested.connect(self.import_returns_dialog)
         self.entry_page.status_message.connect(self._show_status)
         self.review_page.status_message.connect(self._show_status)
+        self.dashboard_page.open_entry.connect(self.open_entry)
+        self.dashboard_page.open_task.connect(self.open_task)
+        self.dashboard_page.status_message.connect(self._show_status)
         planned = [PlaceholderPage(title, purpose) for title, purpose in PLANNED_PAGES]
         for page in (*built, *planned):
             title = str(getattr(page, "title", ""))
@@ -181,9 +185,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def open_entry(self, unit_id: int, period: str) -> None:
-        """Show the 填报 page at a unit and period (from the inbox)."""
+        """Show the 填报 page at a unit and period (from the inbox or the dashboard)."""
         self.show_page("填报")
         self.entry_page.open(unit_id, period)
+
+    def open_task(self, plan_item_id: int) -> None:
+        """Show the 任务 page at a plan item (from the dashboard's warnings)."""
+        self.show_page("任务")
+        self.tasks_page.select_item(plan_item_id)
 
     def home_page(self) -> str:
         """The page a user starts on: a clerk's inbox, a reviewer's review desk."""

@@ -199,6 +199,22 @@ def _board(window: MainWindow) -> QWidget | None:
     return None
 
 
+def _dashboard_stations(window: MainWindow) -> QWidget | None:
+    """The stations compared on a rate (the reviewer's view), with the class colours."""
+    from desktop.models.indicators import list_indicators
+
+    plan = window.context.plan
+    _log_in_as(window, "shenhe")
+    page = window.dashboard_page
+    window.show_page("汇总")
+    rates = [i for i in list_indicators(window.context.db, plan.id) if "双随机" in i.name] \
+        if plan else []
+    if rates:
+        page.select_indicator(rates[0].id)
+    page.tabs.setCurrentIndex(page.STATION_TAB)
+    return None
+
+
 SCENES: tuple[Scene, ...] = (
     ("11-outline-import-preview", _outline_preview),
     ("12-assignment-editor", _assignment_editor),
@@ -211,6 +227,7 @@ SCENES: tuple[Scene, ...] = (
     ("23-entry-validation", _entry_with_error),
     ("24-return-dialog", _return_dialog),
     ("25-completeness-board", _board),
+    ("26-dashboard-stations", _dashboard_stations),
 )
 
 
@@ -245,7 +262,11 @@ def take_screenshots(window: MainWindow, folder: Path, *, quit_after: bool = Tru
             shown.raise_()
         QTimer.singleShot(400, lambda: grab(index, name, shown))
 
-    def grab(index: int, name: str, shown: QWidget | None) -> None:
+    def grab(index: int, name: str, shown: QWidget | None, waited: int = 0) -> None:
+        busy = getattr(window.pages.currentWidget(), "busy", None)
+        if callable(busy) and busy() and waited < 50:  # a page computing off the UI thread
+            QTimer.singleShot(200, lambda: grab(index, name, shown, waited + 1))
+            return
         path = folder / f"{name}.png"
         pixmap = screen.grabWindow(0)
         if pixmap.isNull() or QGuiApplication.platformName() == "offscreen":

@@ -183,6 +183,30 @@ class TasksPage(QWidget):
         if not self.context.push(command) and command.error is not None:
             show_error(self, command.error)
 
+    def select_item(self, plan_item_id: int) -> bool:
+        """Select the outline item (opening its chapters) and show it; False if not found."""
+        found = self._find(QModelIndex(), plan_item_id)
+        if found is None:
+            return False
+        parent = found.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
+        self.tree.setCurrentIndex(found)
+        self.tree.scrollTo(found, QTreeView.ScrollHint.PositionAtCenter)
+        return True
+
+    def _find(self, parent: QModelIndex, plan_item_id: int) -> QModelIndex | None:
+        for row in range(self.model.rowCount(parent)):
+            index = self.model.index(row, 0, parent)
+            item: PlanItem | None = self.model.object_at(index)
+            if item is not None and item.id == plan_item_id:
+                return index
+            found = self._find(index, plan_item_id)
+            if found is not None:
+                return found
+        return None
+
     def _holds_any(self, index: QModelIndex, parents: set[int | None]) -> bool:
         item: PlanItem | None = self.model.object_at(index)
         if item is not None and item.id in parents:
