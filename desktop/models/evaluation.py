@@ -134,6 +134,8 @@ class Evaluation:
     warning: Light
     note: str
     judged_by: str = ""
+    #: The target is a ranking or a state the numbers cannot judge: a reviewer classifies it.
+    needs_judgement: bool = False
 
     @property
     def completeness(self) -> str:
@@ -166,6 +168,7 @@ class Evaluation:
             "class": self.progress_class.value if self.progress_class else None,
             "class_label": self.class_label, "warning": self.warning.value,
             "note": self.note, "judged_by": self.judged_by,
+            "needs_judgement": self.needs_judgement,
         }
 
 
@@ -660,7 +663,8 @@ def _evaluate(indicator: Indicator, values: _Values, plan: Plan, year: int, tole
         actual=actual.value, numerator=actual.numerator, denominator=actual.denominator,
         reported=reported, expected=expected, baseline=baseline, annual_target=annual_printed,
         final_target=indicator.target, expected_value=expected_value, progress=progress,
-        elapsed=elapsed, progress_class=cls, warning=warning, note=note, judged_by=judged_by)
+        elapsed=elapsed, progress_class=cls, warning=warning, note=note, judged_by=judged_by,
+        needs_judgement=final_number is None or _numbers_cannot_judge(indicator))
 
 
 def _check_year(plan: Plan, year: int) -> None:
@@ -709,7 +713,10 @@ def _evaluations(db: Database, plan_id: int, year: int, unit_id: int | None,
     result: list[Evaluation] = []
     for n, indicator in enumerate(indicators):
         yield Progress(n, len(indicators), f"评价指标：{indicator.name}")
-        result.append(_evaluate(indicator, values, plan, year, tol, judgements))
+        judged = _evaluate(indicator, values, plan, year, tol, judgements)
+        if unit.unit_type is UnitType.STATION and not _size_free(indicator, elements):
+            judged = _unclassified(judged, SUM_NOTE)
+        result.append(judged)
     return result
 
 
@@ -739,9 +746,7 @@ def station_comparison(db: Database, plan_id: int, indicator_id: int, year: int,
         return []
     district = default_district(db, plan_id)
     tol = get_tolerance(db) if tolerance is None else tolerance
-    intensive = indicator.is_formula or (
-        indicator.numerator_id is not None
-        and elements[indicator.numerator_id].aggregation.value in ("average", "min", "max"))
+    intensive = _size_free(indicator, elements)
     result = []
     stations = reporting_units(db, district.id, str(year))
     own = _OwnValues(db, [s.id for s in stations])
@@ -750,9 +755,21 @@ def station_comparison(db: Database, plan_id: int, indicator_id: int, year: int,
         judged = _evaluate(indicator, values, plan, year, tol,
                            _judgements(db, plan_id, station.id, year))
         if not intensive:
-            judged = _unclassified(judged, "各所数值相加才是全区数值，不按全区目标评价单个所")
+            judged = _unclassified(judged, SUM_NOTE)
         result.append(judged)
     return result
+
+
+#: Why a station's share of a district total is shown but not judged.
+SUM_NOTE = "各所数值相加才是全区数值，不按全区目标评价单个所"
+
+
+def _size_free(indicator: Indicator, elements: Mapping[int, DataElement]) -> bool:
+    """Whether the indicator's value does not grow with the unit's size (a ratio, an average),
+    so that a station can be judged against the district's targets."""
+    return indicator.is_formula or (
+        indicator.numerator_id is not None and indicator.numerator_id in elements
+        and elements[indicator.numerator_id].aggregation.value in ("average", "min", "max"))
 
 
 def _unclassified(evaluation: Evaluation, note: str) -> Evaluation:
@@ -774,6 +791,10 @@ def indicator_trend(db: Database, plan_id: int, indicator_id: int, *,
     baseline, _ = _baseline(indicator, values, plan)
     direction = indicator.direction
     final = target_number(indicator.target, direction, baseline)
+    targets = indicator.annual_targets
+    if unit.unit_type is UnitType.STATION and not _size_free(indicator, values.elements):
+        baseline = final = None  # the district's path and targets are not the station's
+        targets = ()
     path = _has_path(indicator, baseline, final)
     span = plan.end_year - plan.baseline_year
     points = []
@@ -785,7 +806,7 @@ def indicator_trend(db: Database, plan_id: int, indicator_id: int, *,
                 actual = 0.0
         else:
             actual = _actual(indicator, values, plan, y).value
-        annual = next((a.target for a in indicator.annual_targets if a.year == y), None)
+        annual = next((a.target for a in targets if a.year == y), None)
         annual_number = target_number(annual, direction, baseline) if annual else None
         expected = (baseline + (y - plan.baseline_year) / span * (final - baseline)
                     if path and baseline is not None and final is not None and span > 0

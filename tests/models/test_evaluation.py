@@ -420,3 +420,23 @@ def test_a_year_outside_the_plan_is_refused_in_chinese(world: World) -> None:
     with pytest.raises(ValidationError, match="2019 年不在规划"):
         evaluate(world.db, world.plan, 2019)
 
+
+
+def test_a_station_is_judged_on_ratios_not_on_its_share_of_a_district_total(
+        world: World) -> None:
+    rate = world.indicator("RANDOM", "CHECKED", "POOL", factor=100, baseline="3", target="5")
+    total = world.indicator("ENT", "ENTITIES", semantics=TimeSemantics.STOCK, baseline="100",
+                            target="200")
+    s1, _, _ = world.stations
+    world.put("2023", s1, CHECKED=30, POOL=1000, ENTITIES=60)
+    own = evaluate(world.db, world.plan, 2023, unit_id=s1)
+    assert the(own, rate).actual == pytest.approx(3)
+    assert the(own, rate).progress_class is ProgressClass.BEHIND  # 3 % against 4.2 %
+    share = the(own, total)
+    assert share.actual == 60
+    assert share.progress_class is None  # 60 of a district's 200 is not 滞后
+    assert "不按全区目标" in share.note
+    trend = indicator_trend(world.db, world.plan, total, unit_id=s1)
+    assert trend.final_target is None
+    assert all(p.expected is None and p.annual_target is None for p in trend.points)
+    assert indicator_trend(world.db, world.plan, rate, unit_id=s1).final_target == 5
