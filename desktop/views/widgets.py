@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QSpinBox,
     QTableView,
     QWidget,
@@ -113,3 +114,13 @@ def read_only_table(model: QAbstractItemModel, *, stretch: int = -1) -> QTableVi
     if stretch >= 0:
         head.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return view
+
+
+def summary_banner(object_name: str) -> QLabel:
+    """The light-blue line at the top of a page that sums up what it shows."""
+    banner = QLabel()
+    banner.setObjectName(object_name)
+    banner.setWordWrap(True)
+    banner.setStyleSheet("background: #eef3fa; color: #1f3b5c; border-radius: 4px; "
+                         "padding: 6px 10px; font-size: 14px;")
+    return banner

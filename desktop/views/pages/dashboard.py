@@ -62,7 +62,7 @@ from desktop.views.feedback import show_error
 from desktop.views.reporting_models import Col, RecordTableModel, light_icon
 from desktop.views.roles import denied_reason, guard
 from desktop.views.undo import DatabaseCommand
-from desktop.views.widgets import ShownPage, read_only_table
+from desktop.views.widgets import ShownPage, read_only_table, summary_banner
 from desktop.views.worker import JobWorker
 
 if TYPE_CHECKING:
@@ -350,11 +350,7 @@ class DashboardPage(ShownPage):
         top.addWidget(self.progress_bar)
         top.addStretch(1)
 
-        self.summary = QLabel()
-        self.summary.setObjectName("dashboardSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setStyleSheet("background: #eef3fa; color: #1f3b5c; border-radius: 4px; "
-                                   "padding: 6px 10px; font-size: 14px;")
+        self.summary = summary_banner("dashboardSummary")
 
         # the indicators ----------------------------------------------------------------
         self.model = EvaluationTableModel(self)

@@ -24,7 +24,7 @@ from desktop.views.reporting_models import (
     ReturnedReportTableModel,
     TaskDueTableModel,
 )
-from desktop.views.widgets import ShownPage, read_only_table
+from desktop.views.widgets import ShownPage, read_only_table, summary_banner
 
 
 class InboxPage(ShownPage):
@@ -52,11 +52,7 @@ class InboxPage(ShownPage):
         top.addWidget(self.unit_label)
         top.addWidget(self.unit_box)
         top.addStretch(1)
-        self.summary = QLabel()
-        self.summary.setObjectName("inboxSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setStyleSheet("background: #eef3fa; color: #1f3b5c; border-radius: 4px; "
-                                   "padding: 6px 10px; font-size: 14px;")
+        self.summary = summary_banner("inboxSummary")
 
         self.due = DueReportTableModel(self)
         self.returned = ReturnedReportTableModel(self)
