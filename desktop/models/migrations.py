@@ -37,6 +37,12 @@ def m0004_evaluation(db: Database) -> None:
     db.executescript(_SCHEMA_0004)
 
 
+@migrations(name="0005_assessment")
+def m0005_assessment(db: Database) -> None:
+    """Assessment schemes per year, their items and the units' self and reviewed scores."""
+    db.executescript(_SCHEMA_0005)
+
+
 def migration_names() -> list[str]:
     """Names of every migration this PlanDesk knows, in order."""
     return [m.name for m in migrations._migrations]
@@ -398,4 +404,59 @@ CREATE TABLE indicator_judgement (
     judged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
     PRIMARY KEY (indicator_id, org_unit_id, year)
 );
+"""
+
+_SCHEMA_0005 = """
+-- An annual assessment scheme (考核方案) of a plan: its items add up to total_points (bonus
+-- items come on top, a veto item has no points); grades by thresholds on the total.
+CREATE TABLE assessment_scheme (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    total_points REAL NOT NULL DEFAULT 100,
+    excellent_from REAL NOT NULL DEFAULT 90,
+    good_from REAL NOT NULL DEFAULT 80,
+    pass_from REAL NOT NULL DEFAULT 60,
+    note TEXT NOT NULL DEFAULT '',
+    UNIQUE (plan_id, year)
+);
+
+-- One scoring item. link says what it is tied to; an item whose indicator or task was deleted
+-- keeps link and loses the id, so that it can be reported instead of silently scored.
+CREATE TABLE assessment_item (
+    id INTEGER PRIMARY KEY,
+    scheme_id INTEGER NOT NULL REFERENCES assessment_scheme(id) ON DELETE CASCADE,
+    sort_order INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL DEFAULT '',
+    link TEXT NOT NULL DEFAULT 'none' CHECK (link IN ('none', 'indicator', 'task')),
+    indicator_id INTEGER REFERENCES indicator(id) ON DELETE SET NULL,
+    plan_item_id INTEGER REFERENCES plan_item(id) ON DELETE SET NULL,
+    points REAL NOT NULL DEFAULT 0,
+    method TEXT NOT NULL CHECK (method IN (
+        'proportional', 'tiers', 'pass_fail', 'deduction', 'bonus', 'veto')),
+    params TEXT NOT NULL DEFAULT '{}',
+    evidence_required INTEGER NOT NULL DEFAULT 0,
+    criteria TEXT NOT NULL DEFAULT '',
+    UNIQUE (scheme_id, code)
+);
+
+-- A unit's score on an item: what it measured and scored itself (自评), and the district's
+-- reviewed input and score (复评) with the reason where it differs.
+CREATE TABLE assessment_score (
+    item_id INTEGER NOT NULL REFERENCES assessment_item(id) ON DELETE CASCADE,
+    org_unit_id INTEGER NOT NULL REFERENCES org_unit(id) ON DELETE RESTRICT,
+    self_input REAL,
+    self_score REAL,
+    self_note TEXT NOT NULL DEFAULT '',
+    review_input REAL,
+    review_score REAL,
+    review_reason TEXT NOT NULL DEFAULT '',
+    updated_by INTEGER,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+    PRIMARY KEY (item_id, org_unit_id)
+);
+CREATE INDEX assessment_score_unit ON assessment_score(org_unit_id);
 """

@@ -39,6 +39,7 @@ class Action(StrEnum):
     EDIT_PLAN = "edit_plan"  # plan, indicators, units, assignments, windows
     MANAGE_USERS = "manage_users"
     JUDGE = "judge"  # judge indicators the numbers cannot (qualitative, rankings)
+    SCORE = "score"  # the district's reviewed scores (复评) of an assessment
 
     @property
     def label(self) -> str:
@@ -49,9 +50,11 @@ _LABELS = {
     Action.VIEW: "查看", Action.ENTER: "填报", Action.SUBMIT: "报送", Action.IMPORT: "导入",
     Action.RETURN: "退回", Action.APPROVE: "审核通过", Action.REOPEN: "重新打开",
     Action.EDIT_PLAN: "修改规划", Action.MANAGE_USERS: "管理用户", Action.JUDGE: "评判指标",
+    Action.SCORE: "复评打分",
 }
 _REVIEWER_ANY_UNIT = frozenset({Action.VIEW, Action.IMPORT, Action.RETURN, Action.APPROVE,
-                                Action.REOPEN, Action.EDIT_PLAN, Action.JUDGE})
+                                Action.REOPEN, Action.EDIT_PLAN, Action.JUDGE,
+                                Action.SCORE})
 _REVIEWER_OWN_FIGURES = frozenset({Action.ENTER, Action.SUBMIT})
 _CLERK_OWN_UNIT = frozenset({Action.VIEW, Action.ENTER, Action.SUBMIT, Action.IMPORT})
 

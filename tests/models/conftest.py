@@ -66,6 +66,6 @@ def stored() -> Callable[[Database], dict[str, list[tuple[object, ...]]]]:
 def _stored_state(db: Database) -> dict[str, list[tuple[object, ...]]]:
     tables = ("data_value", "task_progress", "submission", "submission_version", "review_comment",
               "reporting_window", "evidence", "app_user", "plan", "indicator",
-              "indicator_judgement")
+              "indicator_judgement", "assessment_scheme", "assessment_item", "assessment_score")
     return {t: [tuple(r) for r in db.execute(f"SELECT * FROM {t} ORDER BY 1, 2")]
             for t in tables}

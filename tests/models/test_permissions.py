@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from desktop.models import auth, evaluation, windows, workflow
+from desktop.models import assessment, auth, evaluation, windows, workflow
 from desktop.models.auth import Actor
 from desktop.models.errors import PermissionDenied
 from desktop.models.indicators import list_indicators
@@ -27,7 +27,7 @@ ROLES = ("admin", "reviewer", "clerk_own", "clerk_other", "viewer")
 ALLOWED = {
     "admin": set(Action),
     "reviewer": {Action.VIEW, Action.IMPORT, Action.RETURN, Action.APPROVE, Action.REOPEN,
-                 Action.EDIT_PLAN, Action.JUDGE},
+                 Action.EDIT_PLAN, Action.JUDGE, Action.SCORE},
     "clerk_own": {Action.VIEW, Action.ENTER, Action.SUBMIT, Action.IMPORT},
     "clerk_other": set(),
     "viewer": {Action.VIEW},
@@ -48,6 +48,12 @@ def prepare_draft_2025(demo: Any) -> None:
     """Station 0 has a filled draft for 2025 (its window opened on 2025-12-01)."""
     workflow.save_draft(demo.db, demo.admin, demo.plan_id, demo.station(OWN).id, "2025",
                         [EntryValue(_element(demo), 4321.0)])
+
+
+def prepare_scheme_2024(demo: Any) -> None:
+    """A 2024 assessment scheme with one item, for the district to review scores."""
+    assessment.create_scheme(demo.db, demo.admin, demo.plan_id, 2024, "考核方案", items=[
+        assessment.ItemSpec("1", "投诉按期办结达标", 100, assessment.Method.PASS_FAIL)])
 
 
 def do(demo: Any, action: Action, actor: Actor) -> object:
@@ -81,6 +87,10 @@ def do(demo: Any, action: Action, actor: Actor) -> object:
         evaluation.judge(db, actor, indicator, unit, 2024, evaluation.ProgressClass.AHEAD,
                          "全市排名第二")
         return evaluation.evaluate(db, plan, 2024, unit_id=unit)
+    if action is Action.SCORE:
+        scheme = assessment.get_scheme(db, plan, 2024)
+        item = assessment.list_items(db, scheme.id)[0].id
+        return assessment.review_score(db, actor, item, unit, 1, "抽查核实")
     raise AssertionError(action)
 
 
@@ -89,6 +99,7 @@ def do(demo: Any, action: Action, actor: Actor) -> object:
 def test_every_role_and_action(demo: Any, stored: Callable[..., Any], role: str,
                                action: Action) -> None:
     prepare_draft_2025(demo)
+    prepare_scheme_2024(demo)
     actor = actor_for(demo, role)
     before = stored(demo.db)
     denials = len(demo.denials())
