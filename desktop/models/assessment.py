@@ -367,6 +367,143 @@ def add_item(db: Database, actor: Actor, scheme: Scheme, spec: ItemSpec) -> Item
     return next(i for i in list_items(db, scheme.id) if i.id == item_id)
 
 
+_ITEM_FIELDS = frozenset({"code", "title", "points", "method", "params", "category",
+                          "indicator_id", "plan_item_id", "evidence_required", "criteria"})
+
+
+def update_item(db: Database, actor: Actor, item_id: int, **changes: Any) -> Item:
+    """Change fields of an item (see :class:`ItemSpec`); audited ``assessment.item.update``.
+
+    Raises:
+        PermissionDenied: the actor may not edit the plan.
+        ValidationError: the changed item is bad (as for :func:`add_item`).
+    """
+    before = _get_item(db, item_id)
+    scheme = _scheme(next(iter(db.query("SELECT * FROM assessment_scheme WHERE id = ?",
+                                        [before.scheme_id]))))
+    require(db, actor, Action.EDIT_PLAN, what=f"{scheme.year} 年考核方案")
+    unknown = set(changes) - _ITEM_FIELDS
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    fields = {k: getattr(before, k) for k in _ITEM_FIELDS} | changes
+    spec = ItemSpec(**fields)
+    _check_spec(db, scheme, spec)
+    if spec.code.strip() != before.code and db.execute(
+            "SELECT 1 FROM assessment_item WHERE scheme_id = ? AND code = ? AND id != ?",
+            [scheme.id, spec.code.strip(), item_id]).fetchone():
+        raise ValidationError(f"考核项目编号“{spec.code}”重复，请换一个。", "duplicate code")
+    link = Link.INDICATOR if spec.indicator_id is not None else (
+        Link.TASK if spec.plan_item_id is not None else Link.NONE)
+    with db.atomic():
+        db.execute(
+            "UPDATE assessment_item SET code = ?, title = ?, category = ?, link = ?, "
+            "indicator_id = ?, plan_item_id = ?, points = ?, method = ?, params = ?, "
+            "evidence_required = ?, criteria = ? WHERE id = ?",
+            [spec.code.strip(), spec.title.strip(), spec.category, link.value,
+             spec.indicator_id, spec.plan_item_id, spec.points, spec.method.value,
+             json.dumps(spec.params, ensure_ascii=False), int(spec.evidence_required),
+             spec.criteria, item_id])
+        _rescore(db, _get_item(db, item_id))
+        record_event(db, "assessment.item.update", "assessment_item", item_id,
+                     old={k: _plain(getattr(before, k)) for k in changes},
+                     new={k: _plain(v) for k, v in changes.items()},
+                     user_id=actor.user_id, username=actor.username, source=_source(actor))
+    return _get_item(db, item_id)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def _rescore(db: Database, item: Item) -> None:
+    """Recompute the stored scores of an item from their inputs (after its method changed)."""
+    for row in list(db.query("SELECT * FROM assessment_score WHERE item_id = ?", [item.id])):
+        s = _score_row(row)
+        db.execute("UPDATE assessment_score SET self_score = ?, review_score = ? "
+                   "WHERE item_id = ? AND org_unit_id = ?",
+                   [score(item, s.self_input), score(item, s.review_input), item.id,
+                    s.org_unit_id])
+
+
+def delete_item(db: Database, actor: Actor, item_id: int) -> None:
+    """Delete an item and its scores; audited ``assessment.item.delete`` (with the scores).
+
+    Raises:
+        PermissionDenied: the actor may not edit the plan.
+    """
+    item = _get_item(db, item_id)
+    require(db, actor, Action.EDIT_PLAN, what=f"考核项目“{item.title}”")
+    gone = [dict(r) for r in db.query("SELECT * FROM assessment_score WHERE item_id = ?",
+                                      [item_id])]
+    with db.atomic():
+        db.execute("DELETE FROM assessment_item WHERE id = ?", [item_id])
+        record_event(db, "assessment.item.delete", "assessment_item", item_id,
+                     old={"code": item.code, "title": item.title, "points": item.points,
+                          "method": item.method.value, "params": item.params,
+                          "scores": gone},
+                     user_id=actor.user_id, username=actor.username, source=_source(actor))
+
+
+def update_scheme(db: Database, actor: Actor, scheme_id: int, **changes: Any) -> Scheme:
+    """Change the title, total points, grade thresholds or note; audited.
+
+    Raises:
+        PermissionDenied: the actor may not edit the plan.
+        ValidationError: thresholds out of order or an empty title.
+    """
+    rows = list(db.query("SELECT * FROM assessment_scheme WHERE id = ?", [scheme_id]))
+    if not rows:
+        raise NotFoundError(f"找不到编号为 {scheme_id} 的考核方案。", f"scheme {scheme_id}")
+    before = _scheme(rows[0])
+    require(db, actor, Action.EDIT_PLAN, what=f"{before.year} 年考核方案")
+    allowed = {"title", "total_points", "excellent_from", "good_from", "pass_from", "note"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    after = Scheme(**({k: getattr(before, k) for k in (
+        "id", "plan_id", "year", "title", "total_points", "excellent_from", "good_from",
+        "pass_from", "note")} | changes))
+    if not after.title.strip():
+        raise ValidationError("请填写考核方案名称。", "no title")
+    if not (after.total_points > 0
+            and after.pass_from <= after.good_from <= after.excellent_from):
+        raise ValidationError(
+            f"等次分数线应满足 合格（{after.pass_from:g}）≤ 良好（{after.good_from:g}）≤ 优秀"
+            f"（{after.excellent_from:g}），总分应大于 0。", "bad thresholds")
+    with db.atomic():
+        db.execute("UPDATE assessment_scheme SET title = ?, total_points = ?, excellent_from = ?,"
+                   " good_from = ?, pass_from = ?, note = ? WHERE id = ?",
+                   [after.title.strip(), after.total_points, after.excellent_from,
+                    after.good_from, after.pass_from, after.note, scheme_id])
+        record_event(db, "assessment.scheme.update", "assessment_scheme", scheme_id,
+                     old={k: getattr(before, k) for k in changes}, new=changes,
+                     user_id=actor.user_id, username=actor.username, source=_source(actor))
+    return after
+
+
+def delete_scheme(db: Database, actor: Actor, scheme_id: int) -> None:
+    """Delete a scheme with its items and scores; audited (the whole scheme is in the event).
+
+    Raises:
+        PermissionDenied: the actor may not edit the plan.
+    """
+    rows = list(db.query("SELECT * FROM assessment_scheme WHERE id = ?", [scheme_id]))
+    if not rows:
+        return
+    scheme = _scheme(rows[0])
+    require(db, actor, Action.EDIT_PLAN, what=f"{scheme.year} 年考核方案")
+    items = [dict(r) for r in db.query("SELECT * FROM assessment_item WHERE scheme_id = ?",
+                                       [scheme_id])]
+    kept = [dict(r) for r in db.query(
+        "SELECT s.* FROM assessment_score s JOIN assessment_item i ON i.id = s.item_id "
+        "WHERE i.scheme_id = ?", [scheme_id])]
+    with db.atomic():
+        db.execute("DELETE FROM assessment_scheme WHERE id = ?", [scheme_id])
+        record_event(db, "assessment.scheme.delete", "assessment_scheme", scheme_id,
+                     old={"scheme": dict(rows[0]), "items": items, "scores": kept},
+                     user_id=actor.user_id, username=actor.username, source=_source(actor))
+
+
 def copy_scheme(db: Database, actor: Actor, plan_id: int, from_year: int,
                 to_year: int) -> Scheme:
     """A new scheme for ``to_year`` with last year's items and thresholds (no scores).

@@ -14,13 +14,18 @@ from desktop.models.assessment import (
     add_item,
     copy_scheme,
     create_scheme,
+    delete_item,
+    delete_scheme,
     list_items,
     publication_problems,
     results,
     review_score,
     scheme_problems,
     score,
+    scores,
     self_score,
+    update_item,
+    update_scheme,
 )
 from desktop.models.errors import NotFoundError, PermissionDenied, ValidationError
 from desktop.models.indicators import delete_indicator, list_indicators
@@ -187,3 +192,26 @@ def test_a_scheme_is_copied_from_last_year_without_scores(demo: Any) -> None:
                         "双随机抽查比例、投诉按期办结达标、安全事故。"]
     with pytest.raises(NotFoundError, match="2023 年还没有考核方案"):
         copy_scheme(demo.db, demo.admin, demo.plan_id, 2023, 2022)
+
+
+def test_changing_an_items_method_rescores_what_was_entered(demo: Any) -> None:
+    scheme = create_scheme(demo.db, demo.admin, demo.plan_id, 2024, "方案", items=ITEMS)
+    accidents = list_items(demo.db, scheme.id)[3]
+    station = demo.station(0).id
+    self_score(demo.db, demo.clerk(0), accidents.id, station, 2)  # 30 - 2 × 5 = 20
+    update_item(demo.db, demo.admin, accidents.id, params={"per": 10, "floor": 5})
+    assert scores(demo.db, scheme.id)[(accidents.id, station)].self_score == 10
+    update_item(demo.db, demo.admin, accidents.id, params={"per": 20, "floor": 5})
+    assert scores(demo.db, scheme.id)[(accidents.id, station)].self_score == 5  # the floor
+    with pytest.raises(ValidationError, match="编号“1”重复"):
+        update_item(demo.db, demo.admin, accidents.id, code="1")
+    delete_item(demo.db, demo.admin, accidents.id)
+    assert [i.code for i in list_items(demo.db, scheme.id)] == ["1", "2", "3", "5", "6"]
+    assert scheme_problems(demo.db, scheme)[0].startswith("考核项目分值合计 70 分")
+    changed = update_scheme(demo.db, demo.admin, scheme.id, total_points=70, excellent_from=63,
+                            good_from=56, pass_from=42)
+    assert scheme_problems(demo.db, changed) == []
+    with pytest.raises(ValidationError, match="等次分数线"):
+        update_scheme(demo.db, demo.admin, scheme.id, good_from=99)
+    delete_scheme(demo.db, demo.admin, scheme.id)
+    assert demo.db.execute("SELECT count(*) FROM assessment_score").fetchone()[0] == 0
