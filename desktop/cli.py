@@ -146,7 +146,7 @@ def main() -> None:
 
 # Importing the command modules registers their subcommands on ``cli`` (they import it from here).
 from desktop.commands import indicators, outline, planbook, reporting, returns, rollup, templates  # noqa: E402, F401, I001
-from desktop.commands import audit, evaluation, users  # noqa: E402, F401
+from desktop.commands import assessment, audit, evaluation, users  # noqa: E402, F401
 
 
 if __name__ == "__main__":
